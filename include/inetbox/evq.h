@@ -1,0 +1,73 @@
+/* The event queue: timers ordered by (time, insertion order).
+ *
+ * A radix-256 timing wheel (a radix heap with 8-bit digits): an entry sits
+ * at the level of the highest byte in which its time differs from the
+ * queue's base time, in the slot given by that byte. Level 0 slots hold
+ * entries of one exact time, in FIFO order; higher slots are redistributed
+ * when they become the earliest. Every entry moves at most 7 times, all
+ * moves are sequential appends, and entries of equal time stay in insertion
+ * order (ties are always in the same slot, appended in order).
+ *
+ * A timer owns at most one live entry. Re-arming a timer later than its
+ * queued entry costs nothing (the entry re-queues itself when it comes due);
+ * re-arming it earlier or cancelling leaves a stale entry that is skipped. */
+#ifndef INETBOX_EVQ_H
+#define INETBOX_EVQ_H
+
+#include "inetbox/types.h"
+
+struct ib_timer;
+typedef void (*ib_timer_fn)(struct ib_timer *t);
+
+struct ib_timer {
+    ib_time when;  /* deadline, IB_TIME_NEVER when not armed */
+    ib_time qtime; /* time of the live queue entry, IB_TIME_NEVER if none */
+    uint32_t gen;  /* matches the live entry's gen */
+    ib_timer_fn fn;
+};
+
+static inline void ib_timer_init(struct ib_timer *t, ib_timer_fn fn)
+{
+    t->when = IB_TIME_NEVER;
+    t->qtime = IB_TIME_NEVER;
+    t->gen = 0;
+    t->fn = fn;
+}
+static inline bool ib_timer_armed(const struct ib_timer *t) { return t->when != IB_TIME_NEVER; }
+
+struct ib_evq_ent {
+    ib_time time;
+    struct ib_timer *t;
+    uint64_t gen;
+};
+
+struct ib_evq_slot {
+    struct ib_evq_ent *v;
+    uint32_t head, len, cap;
+};
+
+struct ib_evq {
+    ib_time now;  /* current time, as seen by everything the queue runs */
+    uint64_t base; /* the wheel's reference time; base <= now */
+    uint64_t pending; /* entries in the wheel, stale ones included */
+    uint64_t executed; /* timer callbacks run */
+    uint64_t bitmap[8][4];
+    struct ib_evq_slot slot[8][256];
+};
+
+void ib_evq_init(struct ib_evq *q);
+void ib_evq_destroy(struct ib_evq *q);
+/* Arms t to fire at when (clamped to now). Returns IB_ERR_NOMEM if the
+ * entry could not be stored. */
+int ib_evq_arm(struct ib_evq *q, struct ib_timer *t, ib_time when);
+static inline void ib_evq_cancel(struct ib_timer *t) { t->when = IB_TIME_NEVER; }
+/* Runs the earliest due timer if its time is <= limit; returns false if
+ * there is none. now becomes the timer's time. */
+bool ib_evq_run_one(struct ib_evq *q, ib_time limit);
+/* Runs every timer due at or before limit, then sets now = limit (if limit
+ * is not IB_TIME_NEVER). Returns how many callbacks ran. */
+uint64_t ib_evq_run_until(struct ib_evq *q, ib_time limit);
+/* Time of the earliest entry (possibly stale), IB_TIME_NEVER if empty. */
+ib_time ib_evq_next_time(const struct ib_evq *q);
+
+#endif

@@ -1,0 +1,29 @@
+/* pcapng writer (draft-ietf-opsawg-pcapng): one file per link, one
+ * Interface Description Block per link end named "node:ifname", Enhanced
+ * Packet Blocks with nanosecond timestamps (if_tsresol = 9) and the
+ * direction flag (inbound/outbound, epb_flags). Timestamps are simulated
+ * time, so the same run always writes the same bytes. */
+#ifndef INETBOX_PCAPNG_H
+#define INETBOX_PCAPNG_H
+
+#include <stdio.h>
+
+#include "inetbox/trace.h"
+
+struct ib_world;
+struct ib_pcapng;
+
+/* Writes one file per link of w into dir (created if missing), named
+ * "<a-node>_<a-if>--<b-node>_<b-if>.pcapng", and observes w's wire events.
+ * NULL on failure (errno set). */
+struct ib_pcapng *ib_pcapng_open_world(struct ib_world *w, const char *dir);
+/* Flushes and closes every file. Returns 0 or IB_ERR_IO. */
+int ib_pcapng_close(struct ib_pcapng *pc);
+
+/* Low-level writers, also used by live mode. */
+int ib_pcapng_write_shb(FILE *f);
+int ib_pcapng_write_idb(FILE *f, const char *name);
+int ib_pcapng_write_epb(FILE *f, uint32_t ifid, ib_time t, const uint8_t *frame, uint32_t len,
+                        bool inbound);
+
+#endif

@@ -1,0 +1,75 @@
+/* A stack: one host's or router's protocol state. Everything a node knows
+ * lives here (or in its interfaces); there are no globals, so any number of
+ * stacks can share a process. */
+#ifndef INETBOX_STACK_H
+#define INETBOX_STACK_H
+
+#include "inetbox/arp.h"
+#include "inetbox/icmp.h"
+#include "inetbox/ipv4.h"
+#include "inetbox/netif.h"
+#include "inetbox/node.h"
+#include "inetbox/route.h"
+#include "inetbox/udp.h"
+
+#define IB_STACK_MAX_NETIFS 16
+
+struct ib_stack_config {
+    struct ib_arp_config arp;
+    struct ib_reass_config reass;
+    struct ib_icmp_config icmp;
+    uint8_t ttl;     /* default TTL for datagrams we originate */
+    bool forwarding; /* a router (RFC 1812) rather than a host (RFC 1122) */
+};
+
+struct ib_ip4_stats {
+    uint64_t in, delivered, forwarded, out, frags_out, reassembled;
+};
+struct ib_icmp_stats {
+    uint64_t in, out, errors_out, rate_limited;
+};
+struct ib_udp_stats {
+    uint64_t in, out;
+};
+
+struct ib_stack {
+    struct ib_node node; /* first: a stack is a node */
+    struct ib_stack_config cfg;
+    struct ib_netif *nifs[IB_STACK_MAX_NETIFS];
+    uint8_t n_nifs;
+    uint16_t ip_id;
+    uint16_t next_port; /* ephemeral port cursor */
+    struct ib_fib fib;
+    struct ib_reass reass;
+    struct {
+        double tokens;
+        ib_time last;
+    } icmp_bucket;
+    struct ib_icmp_echo *echo;
+    struct ib_udp_pcb *udp;
+    struct ib_ip4_stats ip_stats;
+    struct ib_icmp_stats icmp_stats;
+    struct ib_udp_stats udp_stats;
+};
+
+extern const struct ib_stack_config ib_stack_defaults;
+
+void ib_stack_init(struct ib_stack *s, struct ib_env *env, const char *name, uint32_t id,
+                   uint64_t seed, const struct ib_stack_config *cfg);
+void ib_stack_destroy(struct ib_stack *s);
+/* Attaches nif (initialised by the caller, which keeps ownership) and sets
+ * its input to Ethernet. */
+int ib_stack_add_netif(struct ib_stack *s, struct ib_netif *nif);
+/* Sets nif's address, adds the connected route and announces the address
+ * with a gratuitous ARP (RFC 5227 §2.3). */
+int ib_stack_set_addr(struct ib_stack *s, struct ib_netif *nif, ib_ip4 addr, uint8_t plen);
+int ib_stack_add_route(struct ib_stack *s, ib_ip4 prefix, uint8_t plen, ib_ip4 gateway,
+                       struct ib_netif *nif);
+struct ib_netif *ib_stack_netif(const struct ib_stack *s, const char *name);
+
+static inline struct ib_stack *ib_stack_of(const struct ib_netif *nif)
+{
+    return (struct ib_stack *)nif->node;
+}
+
+#endif

@@ -1,0 +1,190 @@
+/* The trace bus. Every layer reports what it does as a typed event; the
+ * observers (tcpdump-style lines, pcapng, story, JSON, report, stats)
+ * render them. Protocol code never formats text for humans.
+ *
+ * Emitting costs one branch when no observer is attached: callers test
+ * ib_tracing() before filling an event. */
+#ifndef INETBOX_TRACE_H
+#define INETBOX_TRACE_H
+
+#include "inetbox/env.h"
+
+/* Why a packet was dropped. Every drop is counted per node and emitted. */
+#define IB_DROP_REASONS(X)                                                                         \
+    X(NONE, 0, "none")                                                                             \
+    X(NOMEM, 2, "out of memory")                                                                   \
+    X(LINK_DOWN, 1, "link down")                                                                   \
+    X(LINK_QUEUE_FULL, 1, "link queue full")                                                       \
+    X(LINK_LOSS, 1, "lost on the wire")                                                            \
+    X(ETH_TRUNCATED, 2, "truncated ethernet frame")                                                \
+    X(ETH_NOT_FOR_US, 2, "frame for another host")                                                 \
+    X(ETH_UNKNOWN_TYPE, 2, "unknown ethertype")                                                    \
+    X(ETH_BAD_SRC, 2, "bad source MAC")                                                            \
+    X(BRIDGE_SAME_PORT, 2, "destination on the ingress port")                                      \
+    X(ARP_MALFORMED, 2, "malformed ARP")                                                           \
+    X(ARP_NOT_FOR_US, 2, "ARP for another host")                                                   \
+    X(ARP_BAD_SENDER, 2, "ARP with invalid sender")                                                \
+    X(ARP_QUEUE_FULL, 2, "ARP hold queue full")                                                    \
+    X(ARP_UNRESOLVED, 2, "ARP resolution failed")                                                  \
+    X(IP_TRUNCATED, 3, "truncated IPv4 header")                                                    \
+    X(IP_BAD_VERSION, 3, "IP version not 4")                                                       \
+    X(IP_BAD_IHL, 3, "bad IPv4 header length")                                                     \
+    X(IP_BAD_LENGTH, 3, "IPv4 total length beyond frame")                                          \
+    X(IP_BAD_CHECKSUM, 3, "bad IPv4 header checksum")                                              \
+    X(IP_BAD_SRC, 3, "invalid IPv4 source")                                                        \
+    X(IP_NOT_FOR_US, 3, "not for this host")                                                       \
+    X(IP_NO_ROUTE, 3, "no route")                                                                  \
+    X(IP_TTL_EXPIRED, 3, "TTL expired")                                                            \
+    X(IP_DF_TOO_BIG, 3, "too big and DF set")                                                      \
+    X(IP_UNKNOWN_PROTO, 3, "unknown protocol")                                                     \
+    X(IP_BAD_OPTIONS, 3, "bad IPv4 options")                                                       \
+    X(FRAG_OVERLAP, 3, "overlapping fragment")                                                     \
+    X(FRAG_DUPLICATE, 3, "duplicate fragment")                                                     \
+    X(FRAG_TOO_BIG, 3, "reassembled datagram over 65535 bytes")                                    \
+    X(FRAG_BAD, 3, "inconsistent fragment")                                                        \
+    X(FRAG_TIMEOUT, 3, "reassembly timeout")                                                       \
+    X(FRAG_NO_SPACE, 3, "reassembly memory exhausted")                                             \
+    X(FRAG_TOO_MANY, 3, "too many fragments in one datagram")                                      \
+    X(ICMP_TRUNCATED, 3, "truncated ICMP message")                                                 \
+    X(ICMP_BAD_CHECKSUM, 3, "bad ICMP checksum")                                                   \
+    X(ICMP_UNHANDLED, 3, "ICMP message not handled")                                               \
+    X(ICMP_RATE_LIMIT, 3, "ICMP error rate limited")                                               \
+    X(UDP_TRUNCATED, 4, "truncated UDP datagram")                                                  \
+    X(UDP_BAD_LENGTH, 4, "bad UDP length")                                                         \
+    X(UDP_BAD_CHECKSUM, 4, "bad UDP checksum")                                                     \
+    X(UDP_NO_LISTENER, 4, "no UDP listener on port")
+
+enum ib_drop {
+#define IB_DROP_ENUM(name, layer, text) IB_DROP_##name,
+    IB_DROP_REASONS(IB_DROP_ENUM)
+#undef IB_DROP_ENUM
+        IB_DROP__COUNT
+};
+
+const char *ib_drop_str(enum ib_drop r);
+/* The short name, e.g. "IP_BAD_CHECKSUM", for machine-readable output. */
+const char *ib_drop_name(enum ib_drop r);
+int ib_drop_layer(enum ib_drop r);
+
+enum ib_ev_kind {
+    IB_EV_WIRE_TX,      /* a frame starts onto a link (pkt: Ethernet frame) */
+    IB_EV_WIRE_RX,      /* a frame arrives at a link end */
+    IB_EV_LINK_STATE,   /* a link went up or down (u.link) */
+    IB_EV_DROP,         /* reason; pkt at the layer's header */
+    IB_EV_ETH_RX,       /* a node accepted a frame */
+    IB_EV_ETH_TX,       /* a node sends a frame */
+    IB_EV_BRIDGE_LEARN, /* u.bridge */
+    IB_EV_BRIDGE_FWD,   /* u.bridge: known destination */
+    IB_EV_BRIDGE_FLOOD, /* u.bridge: broadcast or unknown destination */
+    IB_EV_ARP_REQUEST,  /* sent a request for u.arp.ip */
+    IB_EV_ARP_REPLY,    /* sent a reply saying u.arp.ip is at u.arp.mac */
+    IB_EV_ARP_ANNOUNCE, /* sent a gratuitous ARP */
+    IB_EV_ARP_LEARN,    /* cache entry for u.arp.ip set to u.arp.mac */
+    IB_EV_ARP_QUEUE,    /* packet waits for resolution of u.arp.ip */
+    IB_EV_ARP_FAIL,     /* gave up on u.arp.ip */
+    IB_EV_IP_TX,        /* a datagram originates here (pkt: IPv4 header) */
+    IB_EV_IP_RX,        /* a datagram is delivered locally */
+    IB_EV_IP_FORWARD,   /* forwarded; u.route says which route matched */
+    IB_EV_IP_FRAGMENT,  /* one fragment produced (u.frag) */
+    IB_EV_IP_REASSEMBLED, /* a datagram was rebuilt (u.frag: count) */
+    IB_EV_ICMP_TX,      /* an ICMP message (u.icmp) leaves this node */
+    IB_EV_ICMP_RX,      /* an ICMP message arrived */
+    IB_EV_UDP_TX,
+    IB_EV_UDP_RX,
+    IB_EV_APP,          /* an application reports (u.app) */
+    IB_EV__COUNT
+};
+
+struct ib_node;
+struct ib_netif;
+
+struct ib_event {
+    ib_time t;
+    enum ib_ev_kind kind;
+    uint8_t layer; /* OSI layer: 1 wire, 2 link, 3 network, 4 transport, 7 app */
+    enum ib_drop reason;
+    const struct ib_node *node;
+    const struct ib_netif *nif;
+    const uint8_t *data; /* packet bytes at this layer's header, may be NULL */
+    uint32_t len;
+    uint32_t journey;
+    union {
+        struct {
+            ib_ip4 dst, prefix, gateway;
+            uint8_t plen;
+            const struct ib_netif *out;
+        } route;
+        struct {
+            ib_ip4 ip;
+            struct ib_mac mac;
+        } arp;
+        struct {
+            struct ib_mac mac;
+            const struct ib_netif *port;
+        } bridge;
+        struct {
+            uint16_t id, offset, len, count;
+            bool more;
+        } frag;
+        struct {
+            uint8_t type, code;
+        } icmp;
+        struct {
+            bool up;
+            bool corrupted; /* WIRE_RX: the link flipped a bit */
+            bool duplicate; /* WIRE_TX: a copy made by the link */
+        } link;
+        struct {
+            const char *what; /* e.g. "ping-reply", "traceroute-hop" */
+            ib_ip4 peer;
+            uint32_t seq;
+            uint32_t ttl;
+            ib_time rtt;
+        } app;
+    } u;
+};
+
+typedef void (*ib_observer_fn)(void *ctx, const struct ib_event *ev);
+
+#define IB_TRACE_MAX_OBSERVERS 8
+struct ib_trace {
+    int n;
+    struct {
+        ib_observer_fn fn;
+        void *ctx;
+    } obs[IB_TRACE_MAX_OBSERVERS];
+};
+
+/* Attaches an observer; returns IB_ERR_NOMEM when all slots are taken. */
+int ib_trace_attach(struct ib_trace *tr, ib_observer_fn fn, void *ctx);
+void ib_trace_dispatch(struct ib_trace *tr, const struct ib_event *ev);
+
+static inline bool ib_tracing(const struct ib_env *env) { return env->trace != NULL; }
+
+/* Fills the common fields of an event. */
+static inline void ib_event_init(struct ib_event *ev, const struct ib_env *env,
+                                 enum ib_ev_kind kind, int layer, const struct ib_node *node,
+                                 const struct ib_netif *nif, const struct ib_pkt *p)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->t = ib_now(env);
+    ev->kind = kind;
+    ev->layer = (uint8_t)layer;
+    ev->node = node;
+    ev->nif = nif;
+    if (p) {
+        ev->data = p->data;
+        ev->len = p->len;
+        ev->journey = p->journey;
+    }
+}
+
+static inline void ib_emit(struct ib_env *env, const struct ib_event *ev)
+{
+    if (env->trace)
+        ib_trace_dispatch(env->trace, ev);
+}
+
+const char *ib_ev_kind_name(enum ib_ev_kind k);
+
+#endif
