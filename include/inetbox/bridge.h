@@ -28,6 +28,7 @@ struct ib_bridge {
     struct ib_bridge_entry *table; /* open addressing, allocated on first use */
     uint32_t table_cap, table_n;
     uint32_t max_entries;
+    ib_time full_until; /* table full: no entry can age out before this */
     struct ib_bridge_stats stats;
 };
 

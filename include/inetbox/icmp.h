@@ -14,6 +14,7 @@ enum {
     IB_ICMP_DEST_UNREACH = 3,
     IB_ICMP_ECHO_REQUEST = 8,
     IB_ICMP_TIME_EXCEEDED = 11,
+    IB_ICMP_PARAM_PROBLEM = 12, /* passed to the transport (RFC 1122 §3.2.2.5) */
 };
 enum {
     IB_ICMP_UNREACH_NET = 0,

@@ -8,7 +8,16 @@
  *
  * Frames arrive in order except when reordered, so each direction keeps
  * its in-flight frames in a small time-ordered ring and arms one timer for
- * the earliest arrival: the event queue holds O(links), not O(packets). */
+ * the earliest arrival: the event queue holds O(links), not O(packets).
+ *
+ * Serialization time counts the frame as it is on the wire, padded to the
+ * 60-byte minimum, plus its 4-byte FCS (like ns-3, without preamble and
+ * inter-frame gap): a 1514-byte frame at 1 Gbit/s takes 12.144 us. The
+ * queue limit counts frames waiting behind the one being serialized.
+ * Impairments are drawn when a frame starts onto the wire, always in the
+ * order loss, corruption, duplication, reordering, so a seed fixes the run.
+ * A receiver always gets a packet nobody else references: a frame still
+ * shared (a switch's flood, a duplicate) is copied on arrival. */
 #ifndef INETBOX_LINK_H
 #define INETBOX_LINK_H
 
@@ -20,7 +29,8 @@ struct ib_link_params {
     ib_time delay;     /* propagation delay */
     uint32_t queue;    /* packets waiting to be sent, per direction */
     double loss, duplicate, reorder, corrupt; /* probabilities, per frame */
-    ib_time reorder_delay; /* extra delay of a reordered frame */
+    ib_time reorder_delay; /* extra delay of a reordered frame; 0: twice its
+                              serialization time plus 1 us */
 };
 extern const struct ib_link_params ib_link_defaults;
 
@@ -30,6 +40,7 @@ struct ib_link_flight {
     bool corrupted;
 };
 
+/* Per direction, kept by the end that transmits. */
 struct ib_link_stats {
     uint64_t tx_frames, tx_bytes, rx_frames, dropped_queue, lost, duplicated, reordered,
         corrupted, dropped_down;
@@ -42,7 +53,7 @@ struct ib_link_end {
     uint8_t side;
     /* transmit queue (ring of packets waiting for the wire) */
     struct ib_pkt **q;
-    uint32_t q_head, q_len;
+    uint32_t q_head, q_len, q_cap; /* q_cap: ring size, grown up to params.queue */
     bool busy; /* a frame is being serialized */
     struct ib_timer tx_timer;
     /* frames in flight toward the other end, ordered by arrival */
@@ -61,10 +72,16 @@ struct ib_link {
     struct ib_link_end end[2];
 };
 
-/* Connects a and b (their ops/drv are set to the link). */
+/* Connects a and b (their ops/drv are set to the link). p NULL: the
+ * defaults. IB_ERR_INVAL for bad parameters, IB_ERR_INUSE if an interface
+ * already has a driver. */
 int ib_link_init(struct ib_link *l, struct ib_env *env, uint32_t id, uint64_t seed,
                  const struct ib_link_params *p, struct ib_netif *a, struct ib_netif *b);
+/* Frees queued and in-flight frames (no events) and detaches both ends. */
 void ib_link_destroy(struct ib_link *l);
+/* Taking a link down drops (and counts) every frame queued or in flight;
+ * frames sent while it is down are dropped. Emits IB_EV_LINK_STATE at each
+ * end. */
 void ib_link_set_up(struct ib_link *l, bool up);
 
 #endif

@@ -22,8 +22,13 @@ struct ib_route {
 enum { IB_RT_CONNECTED = 1, IB_RT_STATIC = 2 };
 
 struct ib_fib {
-    struct ib_route *r; /* sorted by plen descending, then prefix */
+    struct ib_route *r; /* sorted by plen descending, then prefix (see nsorted) */
     uint32_t n, cap;
+    /* r[0..nsorted) is sorted and unique; routes added to a large table are
+     * appended after it and merged in by the next lookup, so loading a big
+     * table costs O(n log n) rather than O(n^2). Use ib_fib_routes() to read
+     * the table in order. */
+    uint32_t nsorted;
     uint32_t *dir;      /* level-1 table (65536 entries) or NULL */
     uint32_t *chunks;   /* 256-entry chunks for levels 2 and 3 */
     uint32_t nchunks, chunk_cap;
@@ -38,5 +43,8 @@ int ib_fib_del(struct ib_fib *f, ib_ip4 prefix, uint8_t plen);
 /* The longest matching route, or NULL. The pointer is valid until the
  * table changes. */
 const struct ib_route *ib_fib_lookup(struct ib_fib *f, ib_ip4 dst);
+/* The whole table, sorted by plen descending then prefix; *n gets the count.
+ * Valid until the table changes. */
+const struct ib_route *ib_fib_routes(struct ib_fib *f, uint32_t *n);
 
 #endif

@@ -50,8 +50,17 @@ struct ib_stack {
     struct ib_ip4_stats ip_stats;
     struct ib_icmp_stats icmp_stats;
     struct ib_udp_stats udp_stats;
+    /* Datagrams to our own addresses wait here for a zero-delay timer (a
+     * loopback device's backlog), so sending to ourselves never re-enters
+     * the sender. */
+    struct ib_pkt *lo_head, *lo_tail;
+    struct ib_timer lo_timer;
 };
 
+/* TTL 64, a host. Its arp, reass and icmp parts are left zero: a part left
+ * zero (timeout 0 for arp and reass, rate and burst 0 for icmp) takes its
+ * module's defaults (ib_arp_defaults, ib_reass_defaults, ib_icmp_defaults),
+ * and so does ttl 0. */
 extern const struct ib_stack_config ib_stack_defaults;
 
 void ib_stack_init(struct ib_stack *s, struct ib_env *env, const char *name, uint32_t id,
@@ -66,6 +75,10 @@ int ib_stack_set_addr(struct ib_stack *s, struct ib_netif *nif, ib_ip4 addr, uin
 int ib_stack_add_route(struct ib_stack *s, ib_ip4 prefix, uint8_t plen, ib_ip4 gateway,
                        struct ib_netif *nif);
 struct ib_netif *ib_stack_netif(const struct ib_stack *s, const char *name);
+/* Queues a datagram (data at the IP header) for one of our own addresses;
+ * it is delivered through ib_ip4_input at the current time, from a timer.
+ * Consumes p. */
+void ib_stack_loopback(struct ib_stack *s, struct ib_pkt *p);
 
 static inline struct ib_stack *ib_stack_of(const struct ib_netif *nif)
 {

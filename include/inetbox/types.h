@@ -87,8 +87,10 @@ static inline ib_ip4 ib_ip4_mask(unsigned plen)
 #define IB_MAC_STRLEN 18
 char *ib_ip4_str(ib_ip4 a, char *buf);
 char *ib_mac_str(const struct ib_mac *m, char *buf);
-/* Parses dotted quad, optionally with "/plen" when plen is not NULL. */
-int ib_ip4_parse(const char *s, ib_ip4 *out, unsigned *plen);
+/* Parses dotted quad, optionally with "/plen" when plen is not NULL (plen
+ * is 32 without one). Not ib_ip4_parse: that name is the IPv4 header parser
+ * (ipv4.h), following the ib_x_parse(bytes, len, out) convention. */
+int ib_ip4_from_str(const char *s, ib_ip4 *out, unsigned *plen);
 int ib_mac_parse(const char *s, struct ib_mac *out);
 
 #define IB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

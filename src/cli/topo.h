@@ -1,0 +1,28 @@
+/* The built-in topology of the ping and traceroute commands: two LANs,
+ * each with a switch, joined by two routers (see README.md for the
+ * picture). */
+#ifndef INETBOX_CLI_TOPO_H
+#define INETBOX_CLI_TOPO_H
+
+#include "inetbox/world.h"
+
+/* Impairments of the r1-r2 link (probabilities per frame). */
+struct topo_impair {
+    double loss, duplicate, reorder, corrupt;
+};
+
+struct topo {
+    struct ib_stack *h1, *h2, *h3, *h4, *r1, *r2;
+    struct ib_bridge *sw1, *sw2;
+    struct ib_link *wan; /* r1:eth1 -- r2:eth0 */
+};
+
+/* Creates the nodes, interfaces and links, all still without addresses, so
+ * that observers attached next see everything from the first frame on.
+ * Returns 0 or a negative ib_err. */
+int topo_build(struct ib_world *w, struct topo *t, const struct topo_impair *imp);
+/* Sets the addresses (each announced by a gratuitous ARP) and the static
+ * routes. */
+int topo_configure(struct ib_world *w, struct topo *t);
+
+#endif

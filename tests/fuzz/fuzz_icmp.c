@@ -1,0 +1,11 @@
+/* libFuzzer harness for the ICMP input path; the input format and the
+ * oracles are described in fuzz_common.h. Seeds: corpus/icmp/. */
+#include "fuzz/fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    ib_fuzz_run(IB_FUZZ_ICMP, data, size, NULL);
+    return 0;
+}

@@ -1,0 +1,285 @@
+/* Replays the fuzz seed corpora (tests/fuzz/corpus/<harness>/, written by
+ * tests/fuzz/make_corpus.py, plus any crash reproducer saved there) through
+ * the harness bodies of tests/fuzz/fuzz_common.h, so every test run, the
+ * sanitizer one included, checks them without libFuzzer. Each harness also
+ * eats every other harness's seeds, as odd input. The harness itself aborts
+ * on a broken oracle or a leaked packet; here each named seed must also
+ * reach the behaviour it was written for. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "fuzz/fuzz_common.h"
+
+#ifndef IB_SOURCE_DIR
+#error "IB_SOURCE_DIR must name the source tree (set by CMakeLists.txt)"
+#endif
+
+static const char *const corpora[] = {"eth", "arp", "ipv4", "icmp", "udp"};
+
+typedef void (*expect_fn)(const struct ib_fuzz_result *r);
+
+/* RFC 826: a request for our address is answered. */
+static void eth_arp_request(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->arp_out[IB_ARP_OP_REPLY], 1);
+}
+/* RFC 792: an echo request gets one echo reply. */
+static void one_echo_reply(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->icmp_out[IB_ICMP_ECHO_REPLY], 1);
+}
+/* RFC 862 over RFC 768: the datagram reaches port 7 and is sent back (the
+ * second datagram out, after the one sent at start). */
+static void udp_echoed(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->udp_rx, 1);
+    assert_int_equal(r->udp_out, 2);
+}
+static void eth_runt(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_ETH_TRUNCATED], 1);
+}
+/* RFC 1812 §5.2: forwarded on, not delivered. */
+static void forwarded(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->ip.forwarded, 1);
+    assert_int_equal(r->passed_out, 1);
+}
+/* RFC 826 "merge": a reply for the pending entry releases the queued ping,
+ * so both echo requests sent at start leave. */
+static void arp_resolves(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->icmp_out[IB_ICMP_ECHO_REQUEST], 2);
+    assert_int_equal(r->drops[IB_DROP_ARP_UNRESOLVED], 0);
+}
+/* Without that reply the queued ping is dropped when ARP gives up. */
+static void arp_gives_up(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->icmp_out[IB_ICMP_ECHO_REQUEST], 1);
+    assert_int_equal(r->drops[IB_DROP_ARP_UNRESOLVED], 1);
+}
+static void arp_reply_only(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->arp_out[IB_ARP_OP_REPLY], 1);
+    arp_gives_up(r);
+}
+/* RFC 791 §3.2: two fragments, in either order, make one datagram. */
+static void reassembled_echo(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->ip.reassembled, 1);
+    assert_int_equal(r->udp_rx, 1);
+    assert_int_equal(r->udp_out, 2);
+}
+/* RFC 1122 §3.3.2: an incomplete datagram is dropped at the timeout and,
+ * its first fragment having arrived, time exceeded (code 1) is sent. */
+static void reass_timeout(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_FRAG_TIMEOUT], 1);
+    assert_int_equal(r->icmp_out[IB_ICMP_TIME_EXCEEDED], 1);
+    assert_int_equal(r->udp_rx, 0);
+}
+/* RFC 1122 §3.2.2.1: protocol unreachable. */
+static void proto_unreach(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_IP_UNKNOWN_PROTO], 1);
+    assert_int_equal(r->icmp_out[IB_ICMP_DEST_UNREACH], 1);
+}
+/* RFC 791 §3.2: 1008 bytes of UDP through a 576-byte MTU leave as two
+ * fragments, of 552 bytes (the largest multiple of 8 fitting 576 - 20) and
+ * 456 bytes. */
+static void router_fragments(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->ip.forwarded, 1);
+    assert_int_equal(r->frags_out, 2);
+    assert_int_equal(r->passed_out, 2);
+}
+/* RFC 1191 §4 / RFC 1812 §5.2.7.1: DF set and too big: fragmentation
+ * needed, not forwarded. */
+static void router_needfrag(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->ip.forwarded, 0);
+    assert_int_equal(r->drops[IB_DROP_IP_DF_TOO_BIG], 1);
+    assert_int_equal(r->icmp_out[IB_ICMP_DEST_UNREACH], 1);
+}
+/* RFC 1812 §5.3.1: TTL 1 cannot be forwarded: time exceeded. */
+static void router_ttl(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->ip.forwarded, 0);
+    assert_int_equal(r->drops[IB_DROP_IP_TTL_EXPIRED], 1);
+    assert_int_equal(r->icmp_out[IB_ICMP_TIME_EXCEEDED], 1);
+}
+static void echo_reply_matched(const struct ib_fuzz_result *r) { assert_int_equal(r->echo_rx, 1); }
+/* RFC 1122 §4.1.3.3: ICMP errors reach the UDP endpoint that sent. */
+static void udp_error_delivered(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->udp_err[IB_ICMP_DEST_UNREACH], 1);
+}
+static void echo_error_delivered(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->echo_err[IB_ICMP_TIME_EXCEEDED], 1);
+}
+/* RFC 1122 §4.1.3.1: no listener: port unreachable. */
+static void port_unreach(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_UDP_NO_LISTENER], 1);
+    assert_int_equal(r->icmp_out[IB_ICMP_DEST_UNREACH], 1);
+}
+/* RFC 1122 §3.2.2: but never about a broadcast. */
+static void no_error_for_bcast(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_UDP_NO_LISTENER], 1);
+    assert_int_equal(r->icmp_out[IB_ICMP_DEST_UNREACH], 0);
+}
+/* RFC 768: a zero checksum means none was computed; the datagram is taken. */
+static void zero_csum_accepted(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_UDP_BAD_CHECKSUM], 0);
+    udp_echoed(r);
+}
+
+static const struct {
+    const char *corpus, *file;
+    expect_fn check;
+} expectations[] = {
+    {"eth", "arp_request", eth_arp_request},
+    {"eth", "ping", one_echo_reply},
+    {"eth", "udp_echo", udp_echoed},
+    {"eth", "runt", eth_runt},
+    {"eth", "router_forward", forwarded},
+    {"arp", "request", arp_reply_only},
+    {"arp", "reply_resolves", arp_resolves},
+    {"arp", "gratuitous", arp_gives_up},
+    {"arp", "router_request_eth1", arp_reply_only},
+    {"ipv4", "frag_pair", reassembled_echo},
+    {"ipv4", "frag_reverse", reassembled_echo},
+    {"ipv4", "frag_timeout", reass_timeout},
+    {"ipv4", "bad_proto", proto_unreach},
+    {"ipv4", "router_fragment", router_fragments},
+    {"ipv4", "router_df", router_needfrag},
+    {"ipv4", "router_ttl1", router_ttl},
+    {"icmp", "echo_request", one_echo_reply},
+    {"icmp", "echo_reply", echo_reply_matched},
+    {"icmp", "unreach_port", udp_error_delivered},
+    {"icmp", "time_exceeded_echo", echo_error_delivered},
+    {"icmp", "router_echo", forwarded},
+    {"udp", "echo", udp_echoed},
+    {"udp", "no_listener", port_unreach},
+    {"udp", "bcast_no_listener", no_error_for_bcast},
+    {"udp", "zero_csum", zero_csum_accepted},
+    {"udp", "router_echo_eth1", udp_echoed},
+};
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        if (got == 0)
+            break;
+        n += got;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Runs harness `kind` over every file of every corpus; returns how many
+ * files its own corpus holds and checks their expectations. */
+static unsigned replay(enum ib_fuzz_kind kind)
+{
+    unsigned own = 0, checked = 0;
+    for (unsigned c = 0; c < IB_ARRAY_LEN(corpora); c++) {
+        char dir[1024];
+        snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", IB_SOURCE_DIR, corpora[c]);
+        DIR *d = opendir(dir);
+        assert_non_null(d);
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] == '.')
+                continue;
+            char path[1400];
+            snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+            size_t len;
+            uint8_t *data = read_file(path, &len);
+            struct ib_fuzz_result r;
+            memset(&r, 0, sizeof(r));
+            ib_fuzz_run(kind, data, len, &r);
+            free(data);
+            if (c != (unsigned)kind)
+                continue;
+            own++;
+            for (unsigned i = 0; i < IB_ARRAY_LEN(expectations); i++) {
+                if (strcmp(expectations[i].corpus, corpora[c]) == 0 &&
+                    strcmp(expectations[i].file, de->d_name) == 0) {
+                    print_message("%s/%s\n", corpora[c], de->d_name);
+                    expectations[i].check(&r);
+                    checked++;
+                }
+            }
+        }
+        closedir(d);
+    }
+    unsigned want = 0;
+    for (unsigned i = 0; i < IB_ARRAY_LEN(expectations); i++)
+        want += strcmp(expectations[i].corpus, corpora[kind]) == 0;
+    assert_int_equal(checked, want); /* every named seed is there */
+    return own;
+}
+
+static void test_eth(void **state) { assert_true(replay(IB_FUZZ_ETH) >= 3); }
+static void test_arp(void **state) { assert_true(replay(IB_FUZZ_ARP) >= 3); }
+static void test_ipv4(void **state) { assert_true(replay(IB_FUZZ_IP4) >= 3); }
+static void test_icmp(void **state) { assert_true(replay(IB_FUZZ_ICMP) >= 3); }
+static void test_udp(void **state) { assert_true(replay(IB_FUZZ_UDP) >= 3); }
+
+/* The same input always gives the same run. */
+static void test_deterministic(void **state)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/ipv4/router_fragment", IB_SOURCE_DIR);
+    size_t len;
+    uint8_t *data = read_file(path, &len);
+    struct ib_fuzz_result a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    ib_fuzz_run(IB_FUZZ_IP4, data, len, &a);
+    ib_fuzz_run(IB_FUZZ_IP4, data, len, &b);
+    free(data);
+    assert_memory_equal(&a, &b, sizeof(a));
+    assert_true(a.trace_sum != 0);
+}
+
+/* Inputs too short for a record still build, run and tear down a stack. */
+static void test_empty_inputs(void **state)
+{
+    static const uint8_t in[5] = {1, 0, 0, 0x07, 0};
+    for (size_t n = 0; n <= sizeof(in); n++) {
+        struct ib_fuzz_result r;
+        memset(&r, 0, sizeof(r));
+        ib_fuzz_run(IB_FUZZ_IP4, in, n, &r);
+        assert_int_equal(r.frames_in, n == sizeof(in) ? 1 : 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_eth),           cmocka_unit_test(test_arp),
+        cmocka_unit_test(test_ipv4),          cmocka_unit_test(test_icmp),
+        cmocka_unit_test(test_udp),           cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_empty_inputs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
