@@ -10,7 +10,11 @@
  *
  * A timer owns at most one live entry. Re-arming a timer later than its
  * queued entry costs nothing (the entry re-queues itself when it comes due);
- * re-arming it earlier or cancelling leaves a stale entry that is skipped. */
+ * re-arming it earlier or cancelling leaves a stale entry that is skipped.
+ *
+ * Entries point at their timer, so the memory holding a timer must outlive
+ * its entries: ib_evq_cancel() only marks it. To free an owner while the
+ * queue keeps running, call ib_evq_forget() first. */
 #ifndef INETBOX_EVQ_H
 #define INETBOX_EVQ_H
 
@@ -23,6 +27,7 @@ struct ib_timer {
     ib_time when;  /* deadline, IB_TIME_NEVER when not armed */
     ib_time qtime; /* time of the live queue entry, IB_TIME_NEVER if none */
     uint32_t gen;  /* matches the live entry's gen */
+    uint32_t entries; /* queue entries, live or stale, that point here */
     ib_timer_fn fn;
 };
 
@@ -31,6 +36,7 @@ static inline void ib_timer_init(struct ib_timer *t, ib_timer_fn fn)
     t->when = IB_TIME_NEVER;
     t->qtime = IB_TIME_NEVER;
     t->gen = 0;
+    t->entries = 0;
     t->fn = fn;
 }
 static inline bool ib_timer_armed(const struct ib_timer *t) { return t->when != IB_TIME_NEVER; }
@@ -44,6 +50,7 @@ struct ib_evq_ent {
 struct ib_evq_slot {
     struct ib_evq_ent *v;
     uint32_t head, len, cap;
+    ib_time min; /* earliest entry time, valid while len > 0 */
 };
 
 struct ib_evq {
@@ -61,6 +68,10 @@ void ib_evq_destroy(struct ib_evq *q);
  * entry could not be stored. */
 int ib_evq_arm(struct ib_evq *q, struct ib_timer *t, ib_time when);
 static inline void ib_evq_cancel(struct ib_timer *t) { t->when = IB_TIME_NEVER; }
+/* Cancels t and unhooks every entry that points at it, so its memory can be
+ * freed. Free when t has no entries; else it searches the slot of the live
+ * entry, and the whole wheel only while stale entries remain. */
+void ib_evq_forget(struct ib_evq *q, struct ib_timer *t);
 /* Runs the earliest due timer if its time is <= limit; returns false if
  * there is none. now becomes the timer's time. */
 bool ib_evq_run_one(struct ib_evq *q, ib_time limit);

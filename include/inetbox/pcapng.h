@@ -14,10 +14,16 @@ struct ib_world;
 struct ib_pcapng;
 
 /* Writes one file per link of w into dir (created if missing), named
- * "<a-node>_<a-if>--<b-node>_<b-if>.pcapng", and observes w's wire events.
+ * "<a-node>_<a-if>--<b-node>_<b-if>.pcapng" (characters other than
+ * [A-Za-z0-9._-] become '_'; should two links still share a name, the later
+ * gets "-<link id>" appended), and observes w's wire events: each frame is
+ * written outbound on the sender's interface when it starts onto the wire
+ * and inbound on the receiver's when it arrives. Links added to w later
+ * are not captured. Takes one observer slot and one open file per link.
  * NULL on failure (errno set). */
 struct ib_pcapng *ib_pcapng_open_world(struct ib_world *w, const char *dir);
-/* Flushes and closes every file. Returns 0 or IB_ERR_IO. */
+/* Stops observing, flushes and closes every file. Call it before
+ * ib_world_free(). Returns 0 or IB_ERR_IO (a write failed at any time). */
 int ib_pcapng_close(struct ib_pcapng *pc);
 
 /* Low-level writers, also used by live mode. */

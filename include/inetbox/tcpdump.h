@@ -1,8 +1,14 @@
-/* tcpdump-style one-line rendering of frames and trace events, e.g.
- *   0.001000123 h1:eth0 > ARP, Request who-has 10.0.1.1 tell 10.0.1.10, length 28
- *   0.002000456 r1:eth1 > 10.0.1.10 > 10.0.2.10: ICMP echo request, id 1, seq 1, length 64
- * The decoder is our own; tests check it against tshark's reading of the
- * same pcaps. */
+/* tcpdump-style one-line rendering of frames and trace events, shaped like
+ * `tcpdump -n -e` with the IPv4 TTL appended to IP lines, e.g.
+ *   0.001000123 h1:eth0 > 02:00:00:00:00:00 > ff:ff:ff:ff:ff:ff, ARP, Request who-has
+ *       10.0.1.1 tell 10.0.1.10, length 28
+ *   1.000202048 h1:eth0 > 02:00:00:00:00:00 > 02:00:00:00:03:00, 10.0.1.10.55328 >
+ *       10.0.2.10.33434: UDP, length 32, ttl 1
+ *   1.000303296 r1:eth0 DROP IP_TTL_EXPIRED (TTL expired): 10.0.1.10.55328 >
+ *       10.0.2.10.33434: UDP, length 32, ttl 1
+ * (one line each). A cut header shows tcpdump's "[|ip]"-style marker, a
+ * bad checksum "[bad ip cksum]"-style. The decoder is our own, built on the
+ * protocols' parse functions; its test vectors were checked with tshark. */
 #ifndef INETBOX_TCPDUMP_H
 #define INETBOX_TCPDUMP_H
 
@@ -14,7 +20,11 @@
  * newline) into buf. Returns buf. Never reads past len. */
 char *ib_tcpdump_frame(const uint8_t *frame, size_t len, char *buf, size_t cap);
 
-/* An observer printing one line per frame put on a wire and one per drop. */
+/* An observer printing one line per frame put on a wire (IB_EV_WIRE_TX:
+ * "TIME node:if > FRAME"), one per drop ("TIME node[:if] DROP NAME (text)"
+ * and the packet when its bytes can be told apart) and one per link state
+ * change ("TIME node:if link up|down"). Times are simulated seconds with
+ * nanoseconds. */
 struct ib_tcpdump {
     FILE *out;
 };

@@ -72,13 +72,17 @@ static inline uint16_t to_host16(uint16_t v)
     return IB_HOST_IS_BE ? v : (uint16_t)(v << 8 | v >> 8);
 }
 
-uint16_t ib_csum_fold(uint64_t sum) { return to_host16((uint16_t)~fold16(sum)); }
+uint16_t ib_csum_fold(uint64_t sum)
+{
+    return to_host16((uint16_t)~fold16(sum));
+}
 
 uint64_t ib_csum_pseudo4(ib_ip4 src, ib_ip4 dst, uint8_t proto, uint16_t len)
 {
     /* RFC 768 / RFC 9293 §3.1: src, dst, zero, protocol, length. Summed in
      * host order here, then swapped to machine order (RFC 1071 §2(B)). */
-    uint64_t s = (uint64_t)(src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + proto + len;
+    uint64_t s =
+        (uint64_t)(src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + proto + len;
     return to_host16(fold16(s));
 }
 
@@ -93,7 +97,7 @@ uint16_t ib_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)
 
 uint16_t ib_csum_update32(uint16_t csum, uint32_t old, uint32_t new_)
 {
-    uint64_t s = (uint16_t)~csum + (uint64_t)(uint16_t)~(old >> 16) + (uint16_t)~old +
+    uint64_t s = (uint16_t)~csum + (uint64_t)(uint16_t) ~(old >> 16) + (uint16_t)~old +
                  (new_ >> 16) + (new_ & 0xffffu);
     return (uint16_t)~fold16(s);
 }

@@ -9,7 +9,10 @@
  * "redistributed" when it becomes the earliest: base moves to its minimum
  * and its entries fall, in order, to lower levels. Because ties always share
  * a slot and every move is an append, entries of equal time leave in the
- * order they were armed (DESIGN.md: time, then insertion sequence). */
+ * order they were armed (DESIGN.md: time, then insertion sequence).
+ *
+ * With millions of timers pending, the cost that dominates is not the wheel
+ * but the cache miss on each timer when it runs; see push(). */
 #include "inetbox/evq.h"
 
 #include <stdlib.h>
@@ -17,7 +20,10 @@
 #define IB_EVQ_LEVELS 8
 #define IB_EVQ_SLOT_MIN_CAP 8u
 
-void ib_evq_init(struct ib_evq *q) { memset(q, 0, sizeof(*q)); }
+void ib_evq_init(struct ib_evq *q)
+{
+    memset(q, 0, sizeof(*q));
+}
 
 void ib_evq_destroy(struct ib_evq *q)
 {
@@ -25,12 +31,6 @@ void ib_evq_destroy(struct ib_evq *q)
         for (int s = 0; s < 256; s++)
             free(q->slot[l][s].v);
     memset(q, 0, sizeof(*q));
-}
-
-static inline int level_of(uint64_t base, uint64_t time)
-{
-    uint64_t x = base ^ time;
-    return x ? (63 - __builtin_clzll(x)) >> 3 : 0;
 }
 
 /* Makes room for one more entry at the tail of a slot's FIFO. */
@@ -44,116 +44,96 @@ static int slot_grow(struct ib_evq_slot *sl)
     }
     uint32_t cap = sl->cap ? sl->cap * 2 : IB_EVQ_SLOT_MIN_CAP;
     struct ib_evq_ent *v = realloc(sl->v, cap * sizeof(*v));
-    if (!v)
-        return IB_ERR_NOMEM;
+    if (!v) return IB_ERR_NOMEM;
     sl->v = v;
     sl->cap = cap;
     return IB_OK;
 }
 
-static inline int push(struct ib_evq *q, uint64_t time, struct ib_timer *t, uint64_t gen)
+/* Appends an entry to the slot its time maps to. Forced inline: it is the
+ * inner loop of every redistribution. */
+static inline __attribute__((always_inline)) int push(struct ib_evq *q, ib_time time,
+                                                      struct ib_timer *t, uint64_t gen)
 {
-    int l = level_of(q->base, time);
-    unsigned s = (unsigned)(time >> (8 * l)) & 0xffu;
+    /* x | 1: equal times have no differing byte and go to level 0. */
+    int l = (63 - __builtin_clzll((q->base ^ (uint64_t)time) | 1)) >> 3;
+    unsigned s = (unsigned)((uint64_t)time >> (8 * l)) & 0xffu;
     struct ib_evq_slot *sl = &q->slot[l][s];
-    /* An entry reaching level 0 runs within 256 ns of simulated time: fetch
-     * its timer now, while many misses can overlap, rather than one by one
-     * when it runs. */
-    if (l == 0)
-        __builtin_prefetch(t);
-    if (sl->head + sl->len == sl->cap && slot_grow(sl) != IB_OK)
-        return IB_ERR_NOMEM;
-    struct ib_evq_ent *e = &sl->v[sl->head + sl->len++];
-    e->time = (ib_time)time;
-    e->t = t;
-    e->gen = gen;
+    /* An entry reaching level 0 runs within 256 ns of simulated time:
+     * fetch its timer now, while many misses can overlap, rather than one
+     * by one when it runs. */
+    if (l == 0) __builtin_prefetch(t);
+    if (sl->head + sl->len == sl->cap && slot_grow(sl) != IB_OK) return IB_ERR_NOMEM;
+    if (sl->len == 0 || time < sl->min) sl->min = time;
+    sl->v[sl->head + sl->len++] = (struct ib_evq_ent){time, t, gen};
     q->bitmap[l][s >> 6] |= 1ull << (s & 63);
     return IB_OK;
 }
 
-/* First occupied slot of level l, or -1. */
-static inline int first_slot(const struct ib_evq *q, int l)
+/* The earliest occupied slot: lowest occupied level, first set bit. */
+static inline struct ib_evq_slot *first_slot(const struct ib_evq *q, int *level, unsigned *slot)
 {
-    for (int w = 0; w < 4; w++)
-        if (q->bitmap[l][w])
-            return w * 64 + __builtin_ctzll(q->bitmap[l][w]);
-    return -1;
+    for (int l = 0; l < IB_EVQ_LEVELS; l++) {
+        const uint64_t *b = q->bitmap[l];
+        if ((b[0] | b[1] | b[2] | b[3]) == 0) continue;
+        int w = b[0] ? 0 : b[1] ? 1 : b[2] ? 2 : 3;
+        *level = l;
+        *slot = (unsigned)(w * 64 + __builtin_ctzll(b[w]));
+        return (struct ib_evq_slot *)&q->slot[l][*slot];
+    }
+    return NULL;
 }
 
-static inline void slot_clear_bit(struct ib_evq *q, int l, int s)
+static inline void slot_empty(struct ib_evq *q, struct ib_evq_slot *sl, int l, unsigned s)
 {
+    sl->head = sl->len = 0;
     q->bitmap[l][s >> 6] &= ~(1ull << (s & 63));
-}
-
-static uint64_t slot_min(const struct ib_evq_slot *sl)
-{
-    uint64_t m = UINT64_MAX;
-    for (uint32_t i = sl->head; i < sl->head + sl->len; i++)
-        if ((uint64_t)sl->v[i].time < m)
-            m = (uint64_t)sl->v[i].time;
-    return m;
 }
 
 /* Moves the earliest entry due at or before limit into *out and removes it
  * from the wheel. Returns false, with the wheel unchanged, if there is none. */
 static bool pop(struct ib_evq *q, ib_time limit, struct ib_evq_ent *out)
 {
-    for (;;) {
-        int l = 0, s = -1;
-        for (; l < IB_EVQ_LEVELS; l++) {
-            s = first_slot(q, l);
-            if (s >= 0)
-                break;
-        }
-        if (s < 0)
-            return false;
-        struct ib_evq_slot *sl = &q->slot[l][s];
-        if (l == 0) {
-            if (sl->v[sl->head].time > limit)
-                return false;
+    int l;
+    unsigned s;
+    struct ib_evq_slot *sl;
+    while ((sl = first_slot(q, &l, &s)) != NULL && sl->min <= limit) {
+        if (l == 0 || sl->len == 1) {
+            /* A level-0 slot holds one time, a lone entry is the minimum:
+             * either way the head is the earliest entry. */
             *out = sl->v[sl->head];
-            sl->head++;
-            if (--sl->len == 0) {
-                sl->head = 0;
-                slot_clear_bit(q, 0, s);
-            }
+            if (l > 0) q->base = (uint64_t)out->time;
+            if (--sl->len == 0)
+                slot_empty(q, sl, l, s);
+            else
+                sl->head++;
             q->pending--;
             return true;
         }
-        uint64_t m = slot_min(sl);
-        if (m > (uint64_t)limit)
-            return false;
-        q->base = m;
+        q->base = (uint64_t)sl->min;
         /* Every entry of this slot agrees with the new base above byte l,
-         * so each falls to a lower level; appends keep their order. The
-         * slot is detached first because entries never return to it. */
-        struct ib_evq_slot old = *sl;
-        sl->head = sl->len = 0;
-        slot_clear_bit(q, l, s);
-        for (uint32_t i = old.head; i < old.head + old.len; i++) {
-            const struct ib_evq_ent *e = &old.v[i];
-            /* Cannot fail on growth: the detached vector is kept for reuse
-             * below, but a lower slot may still need memory. */
-            if (push(q, (uint64_t)e->time, e->t, e->gen) != IB_OK)
-                abort();
-        }
+         * so each falls to a lower level, in order; none comes back here,
+         * so the slot can be read while the others fill. */
+        for (uint32_t i = sl->head; i < sl->head + sl->len; i++)
+            if (push(q, sl->v[i].time, sl->v[i].t, sl->v[i].gen) != IB_OK)
+                abort(); /* the wheel cannot lose entries it promised to run */
+        slot_empty(q, sl, l, s);
     }
+    return false;
 }
 
 int ib_evq_arm(struct ib_evq *q, struct ib_timer *t, ib_time when)
 {
-    if (when < q->now)
-        when = q->now;
+    if (when < q->now) when = q->now;
     t->when = when;
-    if (when == IB_TIME_NEVER)
-        return IB_OK;
+    if (when == IB_TIME_NEVER) return IB_OK;
     /* A queued entry at or before the deadline re-queues itself when due. */
-    if (t->qtime != IB_TIME_NEVER && t->qtime <= when)
-        return IB_OK;
-    if (push(q, (uint64_t)when, t, (uint64_t)++t->gen) != IB_OK) {
+    if (t->qtime != IB_TIME_NEVER && t->qtime <= when) return IB_OK;
+    if (push(q, when, t, (uint64_t)++t->gen) != IB_OK) {
         t->when = IB_TIME_NEVER;
         return IB_ERR_NOMEM;
     }
+    t->entries++;
     t->qtime = when;
     q->pending++;
     return IB_OK;
@@ -165,15 +145,15 @@ bool ib_evq_run_one(struct ib_evq *q, ib_time limit)
     while (pop(q, limit, &e)) {
         struct ib_timer *t = e.t;
         q->now = e.time;
-        if (e.gen != (uint64_t)t->gen)
-            continue; /* superseded by an earlier re-arm */
+        if (!t) continue; /* forgotten */
+        t->entries--;
+        if (e.gen != (uint64_t)t->gen) continue; /* superseded by an earlier re-arm */
         t->qtime = IB_TIME_NEVER;
-        if (t->when == IB_TIME_NEVER)
-            continue; /* cancelled */
+        if (t->when == IB_TIME_NEVER) continue; /* cancelled */
         if (t->when > e.time) {
             /* Re-armed later after this entry was queued. */
-            if (push(q, (uint64_t)t->when, t, (uint64_t)++t->gen) != IB_OK)
-                abort();
+            if (push(q, t->when, t, (uint64_t)++t->gen) != IB_OK) abort();
+            t->entries++;
             t->qtime = t->when;
             q->pending++;
             continue;
@@ -186,24 +166,47 @@ bool ib_evq_run_one(struct ib_evq *q, ib_time limit)
     return false;
 }
 
+/* Unhooks the entries of t in one slot; returns how many. */
+static uint32_t forget_in_slot(struct ib_evq_slot *sl, const struct ib_timer *t)
+{
+    uint32_t n = 0;
+    for (uint32_t i = sl->head; i < sl->head + sl->len; i++)
+        if (sl->v[i].t == t) {
+            sl->v[i].t = NULL;
+            n++;
+        }
+    return n;
+}
+
+void ib_evq_forget(struct ib_evq *q, struct ib_timer *t)
+{
+    t->when = IB_TIME_NEVER;
+    if (t->entries > 0 && t->qtime != IB_TIME_NEVER) {
+        /* The invariant says where the live entry is. */
+        uint64_t x = q->base ^ (uint64_t)t->qtime;
+        int l = (63 - __builtin_clzll(x | 1)) >> 3;
+        t->entries -= forget_in_slot(&q->slot[l][((uint64_t)t->qtime >> (8 * l)) & 0xffu], t);
+    }
+    for (int l = 0; l < IB_EVQ_LEVELS && t->entries > 0; l++)
+        for (unsigned s = 0; s < 256 && t->entries > 0; s++)
+            if (q->bitmap[l][s >> 6] & (1ull << (s & 63)))
+                t->entries -= forget_in_slot(&q->slot[l][s], t);
+    t->qtime = IB_TIME_NEVER;
+}
+
 uint64_t ib_evq_run_until(struct ib_evq *q, ib_time limit)
 {
     uint64_t n = 0;
     while (ib_evq_run_one(q, limit))
         n++;
-    if (limit != IB_TIME_NEVER && limit > q->now)
-        q->now = limit;
+    if (limit != IB_TIME_NEVER && limit > q->now) q->now = limit;
     return n;
 }
 
 ib_time ib_evq_next_time(const struct ib_evq *q)
 {
-    for (int l = 0; l < IB_EVQ_LEVELS; l++) {
-        int s = first_slot(q, l);
-        if (s < 0)
-            continue;
-        const struct ib_evq_slot *sl = &q->slot[l][s];
-        return l == 0 ? sl->v[sl->head].time : (ib_time)slot_min(sl);
-    }
-    return IB_TIME_NEVER;
+    int l;
+    unsigned s;
+    const struct ib_evq_slot *sl = first_slot(q, &l, &s);
+    return sl ? sl->min : IB_TIME_NEVER;
 }

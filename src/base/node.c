@@ -19,8 +19,7 @@ void ib_node_init(struct ib_node *n, struct ib_env *env, enum ib_node_kind kind,
 
 int ib_drop(struct ib_node *n, const struct ib_netif *nif, struct ib_pkt *p, enum ib_drop reason)
 {
-    if ((unsigned)reason >= IB_DROP__COUNT)
-        reason = IB_DROP_NONE;
+    if ((unsigned)reason >= IB_DROP__COUNT) reason = IB_DROP_NONE;
     n->drops[reason]++;
     if (n->env && ib_tracing(n->env)) {
         struct ib_event ev;
@@ -28,17 +27,19 @@ int ib_drop(struct ib_node *n, const struct ib_netif *nif, struct ib_pkt *p, enu
         ev.reason = reason;
         ib_emit(n->env, &ev);
     }
-    if (p)
-        ib_pkt_free(p);
+    if (p) ib_pkt_free(p);
     return IB_ERR_DROPPED;
 }
 
 const char *ib_node_kind_name(enum ib_node_kind k)
 {
     switch (k) {
-    case IB_NODE_HOST: return "host";
-    case IB_NODE_ROUTER: return "router";
-    case IB_NODE_SWITCH: return "switch";
+    case IB_NODE_HOST:
+        return "host";
+    case IB_NODE_ROUTER:
+        return "router";
+    case IB_NODE_SWITCH:
+        return "switch";
     }
     return "unknown";
 }

@@ -25,8 +25,7 @@ struct ib_pkt_pool *ib_pkt_pool_new(void)
 
 void ib_pkt_pool_free(struct ib_pkt_pool *pool)
 {
-    if (!pool)
-        return;
+    if (!pool) return;
     struct ib_pkt *p = pool->free;
     while (p) {
         struct ib_pkt *next = p->next;
@@ -45,8 +44,7 @@ struct ib_pkt *ib_pkt_alloc(struct ib_pkt_pool *pool, size_t headroom, size_t le
 {
     struct ib_pkt *p;
     size_t need = headroom + len;
-    if (need < headroom || need > UINT32_MAX - IB_PKT_LARGE_ROUND)
-        return NULL;
+    if (need < headroom || need > UINT32_MAX - IB_PKT_LARGE_ROUND) return NULL;
     if (need <= IB_PKT_BUF_SIZE) {
         p = pool->free;
         if (p) {
@@ -54,15 +52,13 @@ struct ib_pkt *ib_pkt_alloc(struct ib_pkt_pool *pool, size_t headroom, size_t le
             pool->st.pooled--;
         } else {
             p = malloc(sizeof(*p) + IB_PKT_BUF_SIZE);
-            if (!p)
-                return NULL;
+            if (!p) return NULL;
         }
         p->size = IB_PKT_BUF_SIZE;
     } else {
         size_t size = (need + IB_PKT_LARGE_ROUND - 1) & ~(size_t)(IB_PKT_LARGE_ROUND - 1);
         p = malloc(sizeof(*p) + size);
-        if (!p)
-            return NULL;
+        if (!p) return NULL;
         p->size = (uint32_t)size;
         pool->st.large_allocs++;
     }
@@ -82,15 +78,13 @@ struct ib_pkt *ib_pkt_alloc(struct ib_pkt_pool *pool, size_t headroom, size_t le
 struct ib_pkt *ib_pkt_from(struct ib_pkt_pool *pool, const void *bytes, size_t len)
 {
     struct ib_pkt *p = ib_pkt_alloc(pool, IB_PKT_HEADROOM, len);
-    if (p && len)
-        memcpy(p->data, bytes, len);
+    if (p && len) memcpy(p->data, bytes, len);
     return p;
 }
 
 void ib_pkt_free(struct ib_pkt *p)
 {
-    if (!p || --p->refs > 0)
-        return;
+    if (!p || --p->refs > 0) return;
     struct ib_pkt_pool *pool = p->pool;
     pool->st.frees++;
     pool->st.in_use--;
@@ -107,8 +101,7 @@ struct ib_pkt *ib_pkt_clone(const struct ib_pkt *p)
 {
     size_t headroom = ib_pkt_headroom(p);
     struct ib_pkt *c = ib_pkt_alloc(p->pool, headroom, p->len);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     /* The headroom is copied too: a layer may push back onto a header it
      * pulled earlier (ICMP errors quote the IP header before UDP). */
     memcpy(c->buf, p->buf, headroom + p->len);
@@ -119,8 +112,7 @@ struct ib_pkt *ib_pkt_clone(const struct ib_pkt *p)
 
 struct ib_pkt *ib_pkt_unshare(struct ib_pkt *p)
 {
-    if (p->refs == 1)
-        return p;
+    if (p->refs == 1) return p;
     struct ib_pkt *c = ib_pkt_clone(p);
     ib_pkt_free(p);
     return c;

@@ -3,7 +3,10 @@
  * Reference: https://prng.di.unimi.it/xoshiro256starstar.c */
 #include "inetbox/rng.h"
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 /* splitmix64 (Steele, Lea and Flood, 2014): one step of the sequence. */
 static inline uint64_t splitmix64(uint64_t *x)

@@ -12,18 +12,30 @@ const struct ib_mac ib_mac_zero = {{0, 0, 0, 0, 0, 0}};
 const char *ib_err_str(int err)
 {
     switch ((enum ib_err)err) {
-    case IB_OK: return "success";
-    case IB_ERR_NOMEM: return "out of memory";
-    case IB_ERR_INVAL: return "invalid argument";
-    case IB_ERR_TRUNCATED: return "truncated";
-    case IB_ERR_CHECKSUM: return "bad checksum";
-    case IB_ERR_NOROUTE: return "no route";
-    case IB_ERR_INUSE: return "in use";
-    case IB_ERR_NOTFOUND: return "not found";
-    case IB_ERR_DROPPED: return "dropped";
-    case IB_ERR_QUEUED: return "queued";
-    case IB_ERR_TOOBIG: return "too big";
-    case IB_ERR_IO: return "I/O error";
+    case IB_OK:
+        return "success";
+    case IB_ERR_NOMEM:
+        return "out of memory";
+    case IB_ERR_INVAL:
+        return "invalid argument";
+    case IB_ERR_TRUNCATED:
+        return "truncated";
+    case IB_ERR_CHECKSUM:
+        return "bad checksum";
+    case IB_ERR_NOROUTE:
+        return "no route";
+    case IB_ERR_INUSE:
+        return "in use";
+    case IB_ERR_NOTFOUND:
+        return "not found";
+    case IB_ERR_DROPPED:
+        return "dropped";
+    case IB_ERR_QUEUED:
+        return "queued";
+    case IB_ERR_TOOBIG:
+        return "too big";
+    case IB_ERR_IO:
+        return "I/O error";
     }
     return "unknown error";
 }
@@ -49,13 +61,11 @@ static const char *parse_dec(const char *s, unsigned max_digits, unsigned max, u
 {
     unsigned v = 0, n = 0;
     while (s[n] >= '0' && s[n] <= '9') {
-        if (n == max_digits)
-            return NULL;
+        if (n == max_digits) return NULL;
         v = v * 10 + (unsigned)(s[n] - '0');
         n++;
     }
-    if (n == 0 || v > max || (n > 1 && s[0] == '0'))
-        return NULL;
+    if (n == 0 || v > max || (n > 1 && s[0] == '0')) return NULL;
     *out = v;
     return s + n;
 }
@@ -65,35 +75,27 @@ int ib_ip4_from_str(const char *s, ib_ip4 *out, unsigned *plen)
     ib_ip4 a = 0;
     for (int i = 0; i < 4; i++) {
         unsigned octet;
-        if (i > 0 && *s++ != '.')
-            return IB_ERR_INVAL;
+        if (i > 0 && *s++ != '.') return IB_ERR_INVAL;
         s = parse_dec(s, 3, 255, &octet);
-        if (!s)
-            return IB_ERR_INVAL;
+        if (!s) return IB_ERR_INVAL;
         a = a << 8 | octet;
     }
     unsigned len = 32;
     if (*s == '/' && plen) {
         s = parse_dec(s + 1, 2, 32, &len);
-        if (!s)
-            return IB_ERR_INVAL;
+        if (!s) return IB_ERR_INVAL;
     }
-    if (*s != '\0')
-        return IB_ERR_INVAL;
+    if (*s != '\0') return IB_ERR_INVAL;
     *out = a;
-    if (plen)
-        *plen = len;
+    if (plen) *plen = len;
     return IB_OK;
 }
 
 static int hex_digit(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -101,17 +103,14 @@ int ib_mac_parse(const char *s, struct ib_mac *out)
 {
     struct ib_mac m;
     for (int i = 0; i < 6; i++) {
-        if (i > 0 && *s++ != ':')
-            return IB_ERR_INVAL;
+        if (i > 0 && *s++ != ':') return IB_ERR_INVAL;
         int hi = hex_digit(s[0]);
         int lo = hi < 0 ? -1 : hex_digit(s[1]);
-        if (lo < 0)
-            return IB_ERR_INVAL;
+        if (lo < 0) return IB_ERR_INVAL;
         m.b[i] = (uint8_t)(hi << 4 | lo);
         s += 2;
     }
-    if (*s != '\0')
-        return IB_ERR_INVAL;
+    if (*s != '\0') return IB_ERR_INVAL;
     *out = m;
     return IB_OK;
 }

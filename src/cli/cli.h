@@ -75,7 +75,6 @@ struct cli_session {
     const char *cmd;
     const struct cli_common *opt;
     struct ib_world *w;
-    struct topo topo;
     struct ib_pcapng *pcap;
     struct ib_tcpdump td;
     struct ib_stack *src;

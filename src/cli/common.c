@@ -193,9 +193,15 @@ static void cli_timeline_observer(void *ctx, const struct ib_event *ev)
                          ev->u.app.seq, ib_ip4_str(ev->u.app.peer, ip));
         break;
     case IB_EV_DROP:
+        /* What the impairments did: frames lost on the wire, and corrupted
+         * ones caught by a checksum. Other drops (frames for another host,
+         * TTL expiry under traceroute) are part of normal work: --trace. */
         if (ib_drop_layer(ev->reason) == 1)
             cli_timeline(ev->t, node, "LINK", "%s: %s", ev->nif ? ev->nif->name : "-",
                          ib_drop_str(ev->reason));
+        else if (ev->reason == IB_DROP_IP_BAD_CHECKSUM || ev->reason == IB_DROP_ICMP_BAD_CHECKSUM ||
+                 ev->reason == IB_DROP_UDP_BAD_CHECKSUM)
+            cli_timeline(ev->t, node, "DROP", "%s", ib_drop_str(ev->reason));
         break;
     default:
         break;
@@ -236,7 +242,7 @@ int cli_session_open(struct cli_session *cs, const char *cmd, const struct cli_c
         return CLI_FAIL;
     }
     int rc = CLI_FAIL;
-    if (topo_build(cs->w, &cs->topo, &c->imp) != 0) {
+    if (topo_build(cs->w, &c->imp) != 0) {
         fprintf(stderr, "inetbox %s: cannot build the topology\n", cmd);
         goto fail;
     }
@@ -265,7 +271,7 @@ int cli_session_open(struct cli_session *cs, const char *cmd, const struct cli_c
             goto fail;
         }
     }
-    if (topo_configure(cs->w, &cs->topo) != 0) {
+    if (topo_configure(cs->w) != 0) {
         fprintf(stderr, "inetbox %s: cannot configure the topology\n", cmd);
         goto fail;
     }

@@ -14,6 +14,14 @@
 enum { LAN, WAN };
 
 static const struct {
+    const char *name;
+    enum ib_node_kind kind;
+} topo_nodes[] = {
+    {"h1", IB_NODE_HOST},   {"h2", IB_NODE_HOST},   {"sw1", IB_NODE_SWITCH}, {"r1", IB_NODE_ROUTER},
+    {"r2", IB_NODE_ROUTER}, {"sw2", IB_NODE_SWITCH}, {"h3", IB_NODE_HOST},   {"h4", IB_NODE_HOST},
+};
+
+static const struct {
     const char *a, *b;
     int kind;
 } topo_links[] = {
@@ -54,19 +62,25 @@ static struct ib_netif *topo_netif(struct ib_world *w, const char *ep)
     return nd ? ib_world_add_netif(w, nd, colon + 1) : NULL;
 }
 
-int topo_build(struct ib_world *w, struct topo *t, const struct topo_impair *imp)
+int topo_build(struct ib_world *w, const struct topo_impair *imp)
 {
-    memset(t, 0, sizeof(*t));
-    t->h1 = ib_world_add_host(w, "h1");
-    t->h2 = ib_world_add_host(w, "h2");
-    t->sw1 = ib_world_add_switch(w, "sw1");
-    t->r1 = ib_world_add_router(w, "r1");
-    t->r2 = ib_world_add_router(w, "r2");
-    t->sw2 = ib_world_add_switch(w, "sw2");
-    t->h3 = ib_world_add_host(w, "h3");
-    t->h4 = ib_world_add_host(w, "h4");
-    if (!t->h1 || !t->h2 || !t->sw1 || !t->r1 || !t->r2 || !t->sw2 || !t->h3 || !t->h4)
-        return IB_ERR_NOMEM;
+    for (size_t i = 0; i < IB_ARRAY_LEN(topo_nodes); i++) {
+        const char *name = topo_nodes[i].name;
+        bool ok;
+        switch (topo_nodes[i].kind) {
+        case IB_NODE_HOST:
+            ok = ib_world_add_host(w, name) != NULL;
+            break;
+        case IB_NODE_ROUTER:
+            ok = ib_world_add_router(w, name) != NULL;
+            break;
+        default:
+            ok = ib_world_add_switch(w, name) != NULL;
+            break;
+        }
+        if (!ok)
+            return IB_ERR_NOMEM;
+    }
 
     struct ib_link_params lan = ib_link_defaults;
     lan.rate_bps = 1000000000;
@@ -87,16 +101,13 @@ int topo_build(struct ib_world *w, struct topo *t, const struct topo_impair *imp
         bool is_wan = topo_links[i].kind == WAN;
         if (is_wan)
             a->mtu = b->mtu = TOPO_WAN_MTU;
-        struct ib_link *l = ib_world_connect(w, a, b, is_wan ? &wan : &lan);
-        if (!l)
+        if (!ib_world_connect(w, a, b, is_wan ? &wan : &lan))
             return IB_ERR_NOMEM;
-        if (is_wan)
-            t->wan = l;
     }
     return 0;
 }
 
-int topo_configure(struct ib_world *w, struct topo *t)
+int topo_configure(struct ib_world *w)
 {
     for (size_t i = 0; i < IB_ARRAY_LEN(topo_addrs); i++) {
         struct ib_netif *nif = ib_world_netif(w, topo_addrs[i].ep);

@@ -11,18 +11,12 @@ struct topo_impair {
     double loss, duplicate, reorder, corrupt;
 };
 
-struct topo {
-    struct ib_stack *h1, *h2, *h3, *h4, *r1, *r2;
-    struct ib_bridge *sw1, *sw2;
-    struct ib_link *wan; /* r1:eth1 -- r2:eth0 */
-};
-
 /* Creates the nodes, interfaces and links, all still without addresses, so
  * that observers attached next see everything from the first frame on.
  * Returns 0 or a negative ib_err. */
-int topo_build(struct ib_world *w, struct topo *t, const struct topo_impair *imp);
+int topo_build(struct ib_world *w, const struct topo_impair *imp);
 /* Sets the addresses (each announced by a gratuitous ARP) and the static
  * routes. */
-int topo_configure(struct ib_world *w, struct topo *t);
+int topo_configure(struct ib_world *w);
 
 #endif

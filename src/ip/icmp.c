@@ -4,9 +4,9 @@
  * stop error storms and a token-bucket rate limit, and delivery of received
  * errors to the endpoint whose datagram they quote.
  *
- * An echo request is answered in its own buffer: the type byte changes, the
- * checksum is updated incrementally (RFC 1624) and IP pushes a new header
- * over the old one, so a reply costs no allocation and no copy. */
+ * An echo request is answered in its own buffer: the type byte changes and
+ * IP pushes a new header over the old one, so a reply costs no allocation
+ * and no copy. */
 #include "inetbox/icmp.h"
 
 #include "inetbox/cksum.h"
@@ -82,6 +82,18 @@ static bool icmp_own_broadcast(const struct ib_stack *s, ib_ip4 a)
 
 static bool ip4_multicast(ib_ip4 a) { return (a >> 28) == 0xe; }
 
+/* RFC 1122 §3.2.2: a source that defines a single host, i.e. not "a zero
+ * address, a loopback address, a broadcast address, a multicast address,
+ * or a Class E address" (0/8 is "this network", RFC 1122 §3.2.1.3 (a)-(b);
+ * 224/4, 240/4 and 255.255.255.255 all lie at or above 224.0.0.0). Only
+ * such a source can be answered: RFC 1122 §3.2.1.3 forbids all of these as
+ * a destination. */
+static bool icmp_src_is_host(const struct ib_stack *s, ib_ip4 src)
+{
+    return (src >> 24) != 0 && (src >> 24) != 127 && src < IB_IP4(224, 0, 0, 0) &&
+           !icmp_own_broadcast(s, src);
+}
+
 static struct ib_icmp_echo *icmp_echo_find(const struct ib_stack *s, uint16_t id)
 {
     for (struct ib_icmp_echo *e = s->echo; e; e = e->next)
@@ -93,6 +105,8 @@ static struct ib_icmp_echo *icmp_echo_find(const struct ib_stack *s, uint16_t id
 static int icmp_send(struct ib_stack *s, struct ib_pkt *p, ib_ip4 src, ib_ip4 dst, uint8_t ttl,
                      uint8_t tos)
 {
+    if (!p->journey)
+        p->journey = ib_journey_new(s->node.env);
     s->icmp_stats.out++;
     icmp_trace(s, IB_EV_ICMP_TX, NULL, p);
     struct ib_ip4_tx tx = {
@@ -116,6 +130,12 @@ static void icmp_echo_request(struct ib_stack *s, struct ib_netif *nif, struct i
         ib_drop(&s->node, nif, p, IB_DROP_ICMP_UNHANDLED);
         return;
     }
+    /* A request from 0.0.0.0 (a host still configuring itself may send
+     * one) or from a broadcast address has nobody to answer to. */
+    if (!icmp_src_is_host(s, ip->src)) {
+        ib_drop(&s->node, nif, p, IB_DROP_IP_BAD_SRC);
+        return;
+    }
     /* The request buffer becomes the reply; another holder of a flooded
      * frame must not see it change. */
     p = ib_pkt_unshare(p);
@@ -123,12 +143,11 @@ static void icmp_echo_request(struct ib_stack *s, struct ib_netif *nif, struct i
         ib_drop(&s->node, nif, NULL, IB_DROP_NOMEM);
         return;
     }
-    uint8_t *b = p->data;
-    uint16_t old = ib_get16(b);
-    b[0] = IB_ICMP_ECHO_REPLY;
-    b[1] = 0;
-    /* RFC 1624 eqn. 3: only the type/code word changed. */
-    ib_put16(b + 2, ib_csum_update16(ib_get16(b + 2), old, ib_get16(b)));
+    /* The checksum is computed afresh rather than updated (RFC 1624): when
+     * every other word of the reply is zero, the update yields 0x0000
+     * where the sum needs 0xffff, and decoders call that wrong. */
+    struct ib_icmp_hdr h = {.type = IB_ICMP_ECHO_REPLY, .rest = ib_get32(p->data + 4)};
+    ib_icmp_emit(&h, p->data, p->len);
     /* A reply is a new datagram: it gets its own journey and none of the
      * request's link-layer flags. */
     p->journey = 0;
@@ -268,15 +287,8 @@ static bool icmp_error_allowed(const struct ib_stack *s, const struct ib_pkt *or
      * §4.3.2.7) */
     if (orig->flags & (IB_PKT_F_LINK_BCAST | IB_PKT_F_LINK_MCAST))
         return false;
-    /* "a datagram whose source address does not define a single host --
-     * e.g., a zero address, a loopback address, a broadcast address, a
-     * multicast address, or a Class E address" (0/8 is "this network",
-     * RFC 1122 §3.2.1.3 (a)-(b); 224/4, 240/4 and 255.255.255.255 all lie
-     * at or above 224.0.0.0). */
-    if ((src >> 24) == 0 || (src >> 24) == 127 || src >= IB_IP4(224, 0, 0, 0) ||
-        icmp_own_broadcast(s, src))
-        return false;
-    return true;
+    /* "a datagram whose source address does not define a single host" */
+    return icmp_src_is_host(s, src);
 }
 
 /* RFC 1812 §4.3.2.8: the rate of ICMP errors is limited, per router as the
@@ -322,7 +334,6 @@ void ib_icmp_error(struct ib_stack *s, const struct ib_pkt *orig, uint8_t type, 
     memcpy(p->data + IB_ICMP_HLEN, orig->data, qlen);
     struct ib_icmp_hdr h = {.type = type, .code = code, .rest = rest};
     ib_icmp_emit(&h, p->data, p->len);
-    p->journey = ib_journey_new(env);
     s->icmp_stats.errors_out++;
     ib_ip4 osrc = ib_get32(orig->data + 12), odst = ib_get32(orig->data + 16);
     /* RFC 1812 §4.3.2.4: a router's error comes from the interface it

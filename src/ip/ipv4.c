@@ -37,47 +37,53 @@ static int ip4_check_options(const uint8_t *o, size_t len)
             i++;
             continue;
         }
-        if (len - i < 2)
-            return IB_DROP_IP_BAD_OPTIONS;
+        if (len - i < 2) return IB_DROP_IP_BAD_OPTIONS;
         size_t olen = o[i + 1];
         size_t min = 2;
         if (o[i] == IP4_OPT_RR || o[i] == IP4_OPT_LSRR || o[i] == IP4_OPT_SSRR)
             min = 3;
         else if (o[i] == IP4_OPT_TS)
             min = 4;
-        if (olen < min || olen > len - i)
-            return IB_DROP_IP_BAD_OPTIONS;
+        if (olen < min || olen > len - i) return IB_DROP_IP_BAD_OPTIONS;
         i += olen;
     }
     return 0;
 }
 
+/* RFC 1071 §4.1, summed over 32-bit words as RFC 1071 §2(C) allows: a
+ * header with a correct checksum sums to all ones. Kept inline here (rather
+ * than ib_csum) because every forwarded packet runs it. */
+static inline bool ip4_csum_ok(const uint8_t *b, size_t hlen)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < hlen; i += 4)
+        s += ib_get32(b + i);
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffu) + (s >> 16);
+    s = (s & 0xffffu) + (s >> 16);
+    s = (s & 0xffffu) + (s >> 16);
+    return s == 0xffffu;
+}
+
 int ib_ip4_parse(const uint8_t *b, size_t len, struct ib_ip4_hdr *h)
 {
-    if (len < IB_IP4_HLEN)
-        return IB_DROP_IP_TRUNCATED;
+    if (len < IB_IP4_HLEN) return IB_DROP_IP_TRUNCATED;
     /* RFC 1122 §3.2.1.1: a datagram whose version is not 4 is discarded. */
-    if (b[0] >> 4 != 4)
-        return IB_DROP_IP_BAD_VERSION;
+    if (b[0] >> 4 != 4) return IB_DROP_IP_BAD_VERSION;
     /* RFC 791 §3.1: IHL counts 32-bit words, at least 5 in a correct header. */
     size_t hlen = (size_t)(b[0] & 0x0f) * 4;
-    if (hlen < IB_IP4_HLEN)
-        return IB_DROP_IP_BAD_IHL;
-    if (hlen > len)
-        return IB_DROP_IP_TRUNCATED;
+    if (hlen < IB_IP4_HLEN) return IB_DROP_IP_BAD_IHL;
+    if (hlen > len) return IB_DROP_IP_TRUNCATED;
     /* RFC 791 §3.1: total length counts header and data. The frame may be
      * longer (Ethernet pads short frames, RFC 894), never shorter. */
     uint16_t tot = ib_get16(b + 2);
-    if (tot < hlen || tot > len)
-        return IB_DROP_IP_BAD_LENGTH;
+    if (tot < hlen || tot > len) return IB_DROP_IP_BAD_LENGTH;
     /* RFC 1122 §3.2.1.2, RFC 1812 §5.2.2: verify the header checksum and
      * silently discard a datagram whose checksum is wrong. */
-    if (ib_csum(b, hlen) != 0)
-        return IB_DROP_IP_BAD_CHECKSUM;
+    if (!ip4_csum_ok(b, hlen)) return IB_DROP_IP_BAD_CHECKSUM;
     if (hlen > IB_IP4_HLEN) {
         int r = ip4_check_options(b + IB_IP4_HLEN, hlen - IB_IP4_HLEN);
-        if (r)
-            return r;
+        if (r) return r;
     }
     h->hlen = (uint8_t)hlen;
     h->tos = b[1];
@@ -108,14 +114,28 @@ void ib_ip4_emit(const struct ib_ip4_hdr *h, uint8_t *b)
     ib_put16(b + 10, ib_csum(b, IB_IP4_HLEN));
 }
 
-static inline bool ip4_is_multicast(ib_ip4 a) { return (a >> 28) == 0xe; } /* RFC 5771: 224/4 */
+static inline bool ip4_is_multicast(ib_ip4 a)
+{
+    return (a >> 28) == 0xe;
+} /* RFC 5771: 224/4 */
 /* RFC 1122 §3.2.1.3 (g): 127/8 is internal host loopback, never on a wire. */
-static inline bool ip4_is_loopback(ib_ip4 a) { return (a >> 24) == 127; }
+static inline bool ip4_is_loopback(ib_ip4 a)
+{
+    return (a >> 24) == 127;
+}
 
 /* RFC 1122 §3.2.1.3, RFC 1812 §5.3.7: a source address is never a
- * broadcast, a multicast, a class E (reserved, RFC 1112 §4) or a loopback
- * address. The limited broadcast is part of class E. */
-static inline bool ip4_bad_source(ib_ip4 a) { return (a >> 28) >= 0xe || ip4_is_loopback(a); }
+ * broadcast (our networks' are found by ip4_classify), a multicast, a
+ * class E (reserved, RFC 1112 §4; the limited broadcast is part of it) or
+ * a loopback address, nor on network 0 -- except 0.0.0.0 itself, "this
+ * host" while it initializes (RFC 1122 §3.2.1.3 (a)), which a DHCP client
+ * uses only toward the limited broadcast (RFC 2131 §4.1), the line Linux
+ * draws too. */
+static inline bool ip4_bad_source(ib_ip4 src, ib_ip4 dst)
+{
+    if ((src >> 24) == 0) return src != 0 || dst != IB_IP4_BROADCAST;
+    return (src >> 28) >= 0xe || ip4_is_loopback(src);
+}
 
 static void ip4_trace(struct ib_stack *s, enum ib_ev_kind kind, const struct ib_netif *nif,
                       const struct ib_pkt *p)
@@ -128,30 +148,44 @@ static void ip4_trace(struct ib_stack *s, enum ib_ev_kind kind, const struct ib_
     }
 }
 
-bool ib_ip4_is_local(const struct ib_stack *s, ib_ip4 a)
+/* What our interfaces make of a datagram's addresses, in one pass. */
+struct ip4_addr_class {
+    bool dst_local; /* one of our addresses or a broadcast we receive */
+    bool dst_bcast; /* the limited broadcast or one of our networks' */
+    bool src_bcast; /* one of our networks' broadcast addresses */
+};
+
+static struct ip4_addr_class ip4_classify(const struct ib_stack *s, ib_ip4 src, ib_ip4 dst)
 {
     /* RFC 1122 §3.3.6: the limited broadcast is always ours to receive. */
-    if (a == IB_IP4_BROADCAST)
-        return true;
+    struct ip4_addr_class c = {.dst_local = dst == IB_IP4_BROADCAST,
+                               .dst_bcast = dst == IB_IP4_BROADCAST};
     /* RFC 1122 §3.3.4.2: the weak end-system model (as Linux and the BSDs):
-     * any of our addresses is local whatever interface it arrived on. A /31
-     * or /32 has no directed broadcast (RFC 3021 §2.2). */
+     * any of our addresses is local whatever interface it arrived on. */
     for (unsigned i = 0; i < s->n_nifs; i++) {
         const struct ib_netif *n = s->nifs[i];
-        if (!n->addr)
-            continue;
-        if (a == n->addr || (n->plen < 31 && a == ib_netif_broadcast(n)))
-            return true;
+        if (!n->addr) continue;
+        if (dst == n->addr) c.dst_local = true;
+        /* A /31 or /32 has no directed broadcast (RFC 3021 §2.2). */
+        if (n->plen < 31) {
+            ib_ip4 b = ib_netif_broadcast(n);
+            if (dst == b) c.dst_local = c.dst_bcast = true;
+            if (src == b) c.src_bcast = true;
+        }
     }
-    return false;
+    return c;
+}
+
+bool ib_ip4_is_local(const struct ib_stack *s, ib_ip4 a)
+{
+    return ip4_classify(s, 0, a).dst_local;
 }
 
 /* The interface owning unicast address a, if it is one of ours. */
 static struct ib_netif *ip4_netif_with_addr(const struct ib_stack *s, ib_ip4 a)
 {
     for (unsigned i = 0; i < s->n_nifs; i++)
-        if (s->nifs[i]->addr && s->nifs[i]->addr == a)
-            return s->nifs[i];
+        if (s->nifs[i]->addr && s->nifs[i]->addr == a) return s->nifs[i];
     return NULL;
 }
 
@@ -160,14 +194,13 @@ static struct ib_netif *ip4_netif_with_addr(const struct ib_stack *s, ib_ip4 a)
 
 /* RFC 1122 §3.3.6 (hosts), RFC 1812 §5.3.4 (routers): a datagram received
  * as a link-layer broadcast or multicast must carry an IP broadcast or
- * multicast destination; anything else is discarded, and never forwarded. */
-static bool ip4_link_dst_ok(const struct ib_stack *s, const struct ib_pkt *p, ib_ip4 dst)
+ * multicast destination; anything else is discarded, and never forwarded.
+ * One that reached us only because we listen promiscuously is not ours. */
+static bool ip4_link_dst_ok(const struct ib_pkt *p, ib_ip4 dst, bool dst_bcast)
 {
-    if (!(p->flags & IP4_LINK_NOT_UNICAST))
-        return true;
-    if (p->flags & IB_PKT_F_LINK_OTHER)
-        return false;
-    return ip4_is_multicast(dst) || (ib_ip4_is_local(s, dst) && !ip4_netif_with_addr(s, dst));
+    if (!(p->flags & IP4_LINK_NOT_UNICAST)) return true;
+    if (p->flags & IB_PKT_F_LINK_OTHER) return false;
+    return ip4_is_multicast(dst) || dst_bcast;
 }
 
 static void ip4_deliver(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
@@ -175,8 +208,7 @@ static void ip4_deliver(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt 
 {
     if (ib_ip4_is_fragment(h)) {
         p = ib_reass_add(s, nif, p, h);
-        if (!p)
-            return;
+        if (!p) return;
         int r = ib_ip4_parse(p->data, p->len, h);
         if (r) {
             ib_drop(&s->node, nif, p, r);
@@ -206,14 +238,9 @@ static void ip4_deliver(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt 
 static void ip4_forward(struct ib_stack *s, struct ib_netif *in, struct ib_pkt *p,
                         const struct ib_ip4_hdr *h)
 {
-    /* RFC 1812 §5.3.7: no forwarding to network 0, loopback or class E,
-     * and nothing from network 0. */
+    /* RFC 1812 §5.3.7: no forwarding to network 0, loopback or class E. */
     if ((h->dst >> 24) == 0 || ip4_is_loopback(h->dst) || (h->dst >> 28) >= 0xe) {
         ib_drop(&s->node, in, p, IB_DROP_IP_NO_ROUTE);
-        return;
-    }
-    if ((h->src >> 24) == 0) {
-        ib_drop(&s->node, in, p, IB_DROP_IP_BAD_SRC);
         return;
     }
     /* RFC 1812 §5.3.1: a datagram whose TTL would reach zero is discarded
@@ -245,7 +272,7 @@ static void ip4_forward(struct ib_stack *s, struct ib_netif *in, struct ib_pkt *
     /* A switch may have flooded this very buffer to other ports. */
     p = ib_pkt_unshare(p);
     if (!p) {
-        s->node.drops[IB_DROP_NOMEM]++;
+        ib_drop(&s->node, in, NULL, IB_DROP_NOMEM); /* unshare released it */
         return;
     }
     /* RFC 1812 §5.3.1 decrement TTL, RFC 1624 eqn. 3 update the checksum
@@ -281,15 +308,16 @@ void ib_ip4_input(struct ib_netif *nif, struct ib_pkt *p)
         return;
     }
     ib_pkt_trim(p, h.tot_len);
-    if (ip4_bad_source(h.src)) {
+    struct ip4_addr_class c = ip4_classify(s, h.src, h.dst);
+    if (ip4_bad_source(h.src, h.dst) || c.src_bcast) {
         ib_drop(&s->node, nif, p, IB_DROP_IP_BAD_SRC);
         return;
     }
-    if (!ip4_link_dst_ok(s, p, h.dst)) {
+    if (!ip4_link_dst_ok(p, h.dst, c.dst_bcast)) {
         ib_drop(&s->node, nif, p, IB_DROP_IP_NOT_FOR_US);
         return;
     }
-    if (ib_ip4_is_local(s, h.dst)) {
+    if (c.dst_local) {
         ip4_deliver(s, nif, p, &h);
         return;
     }
@@ -314,7 +342,9 @@ static size_t ip4_copied_options(const uint8_t *o, size_t len, uint8_t *out)
             i++;
             continue;
         }
-        size_t olen = o[i + 1]; /* validated on input, or built by us */
+        size_t olen = len - i >= 2 ? o[i + 1] : 0;
+        if (olen < 2 || olen > len - i)
+            break; /* cannot happen after ib_ip4_parse; never read past */
         if (o[i] & IP4_OPT_COPIED) {
             memcpy(out + n, o + i, olen);
             n += olen;
@@ -330,8 +360,7 @@ static size_t ip4_copied_options(const uint8_t *o, size_t len, uint8_t *out)
  * the last carries a multiple of 8 data octets; offsets count from the
  * original datagram, so re-fragmenting a fragment keeps its offset and its
  * MF flag on the last piece. */
-static int ip4_fragment(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
-                        ib_ip4 next_hop)
+static int ip4_fragment(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p, ib_ip4 next_hop)
 {
     const uint8_t *b = p->data;
     size_t hlen = (size_t)(b[0] & 0x0f) * 4;
@@ -359,8 +388,7 @@ static int ip4_fragment(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt 
         size_t flen = payload - off;
         size_t max = off == 0 ? first_room : room;
         bool last = flen <= max;
-        if (!last)
-            flen = max;
+        if (!last) flen = max;
         struct ib_pkt *f = ib_pkt_alloc(env->pool, IB_PKT_HEADROOM, fhlen + flen);
         if (!f) {
             ib_drop(&s->node, nif, p, IB_DROP_NOMEM);
@@ -416,17 +444,13 @@ static struct ib_netif *ip4_broadcast_netif(const struct ib_stack *s, ib_ip4 src
     struct ib_netif *up = NULL;
     if (src) {
         struct ib_netif *n = ip4_netif_with_addr(s, src);
-        if (n)
-            return n;
+        if (n) return n;
     }
     for (unsigned i = 0; i < s->n_nifs; i++) {
         struct ib_netif *n = s->nifs[i];
-        if (!n->up)
-            continue;
-        if (n->addr)
-            return n;
-        if (!up)
-            up = n;
+        if (!n->up) continue;
+        if (n->addr) return n;
+        if (!up) up = n;
     }
     return up;
 }
@@ -437,11 +461,9 @@ ib_ip4 ib_ip4_source_for(struct ib_stack *s, ib_ip4 dst)
         struct ib_netif *n = ip4_broadcast_netif(s, 0);
         return n ? n->addr : 0;
     }
-    if (ip4_netif_with_addr(s, dst))
-        return dst;
+    if (ip4_netif_with_addr(s, dst)) return dst;
     const struct ib_route *rt = ib_fib_lookup(&s->fib, dst);
-    if (!rt || rt->ifindex >= s->n_nifs)
-        return 0;
+    if (!rt || rt->ifindex >= s->n_nifs) return 0;
     return s->nifs[rt->ifindex]->addr;
 }
 
@@ -459,8 +481,7 @@ int ib_ip4_output(struct ib_stack *s, struct ib_pkt *p, const struct ib_ip4_tx *
         const struct ib_route *rt = ib_fib_lookup(&s->fib, tx->dst);
         if (rt && rt->ifindex < s->n_nifs) {
             out = s->nifs[rt->ifindex];
-            if (rt->gateway)
-                next_hop = rt->gateway;
+            if (rt->gateway) next_hop = rt->gateway;
         }
     }
     if (!out) {
@@ -489,8 +510,7 @@ int ib_ip4_output(struct ib_stack *s, struct ib_pkt *p, const struct ib_ip4_tx *
         .dst = tx->dst,
     };
     ib_ip4_emit(&h, b);
-    if (!p->journey)
-        p->journey = ib_journey_new(s->node.env);
+    if (!p->journey) p->journey = ib_journey_new(s->node.env);
     s->ip_stats.out++;
     ip4_trace(s, IB_EV_IP_TX, out, p);
     if (loop) {

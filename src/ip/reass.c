@@ -81,8 +81,7 @@ static void reass_unlink(struct ib_reass *r, struct ib_reass_dgram *d)
 static void reass_free(struct ib_reass_dgram *d, const struct ib_pkt *keep)
 {
     for (uint32_t i = 0; i < d->n; i++)
-        if (d->f[i].p != keep)
-            ib_pkt_free(d->f[i].p);
+        if (d->f[i].p != keep) ib_pkt_free(d->f[i].p);
     free(d);
 }
 
@@ -118,8 +117,7 @@ static void reass_timeout(struct ib_timer *t)
         struct ib_pkt *first = d->f[0].p;
         /* RFC 1122 §3.3.2, RFC 792: time exceeded, code 1, only if the
          * fragment at offset zero arrived (it is the one quoted). */
-        if (d->f[0].off == 0)
-            ib_icmp_error(s, first, IB_ICMP_TIME_EXCEEDED, IB_ICMP_EXC_REASS, 0);
+        if (d->f[0].off == 0) ib_icmp_error(s, first, IB_ICMP_TIME_EXCEEDED, IB_ICMP_EXC_REASS, 0);
         reass_discard(s, d, d->nif, first, IB_DROP_FRAG_TIMEOUT);
     }
 }
@@ -133,8 +131,7 @@ static struct ib_pkt *reass_build(struct ib_stack *s, struct ib_reass_dgram *d)
     struct ib_pkt *first = d->f[0].p;
     size_t hlen = (size_t)(first->data[0] & 0x0f) * 4;
     struct ib_pkt *w = ib_pkt_alloc(env->pool, IB_PKT_HEADROOM, hlen + d->total);
-    if (!w)
-        return reass_discard(s, d, d->nif, first, IB_DROP_NOMEM);
+    if (!w) return reass_discard(s, d, d->nif, first, IB_DROP_NOMEM);
     uint8_t *b = w->data;
     memcpy(b, first->data, hlen);
     for (uint32_t i = 0; i < d->n; i++) {
@@ -183,8 +180,7 @@ static struct ib_reass_dgram *reass_new(struct ib_stack *s, struct ib_netif *nif
     if (r->count >= cfg->max_datagrams || (uint64_t)r->bytes + bytes + size > cfg->max_bytes)
         return NULL;
     struct ib_reass_dgram *d = calloc(1, bytes);
-    if (!d)
-        return NULL;
+    if (!d) return NULL;
     d->src = h->src;
     d->dst = h->dst;
     d->id = h->id;
@@ -199,8 +195,7 @@ static struct ib_reass_dgram *reass_new(struct ib_stack *s, struct ib_netif *nif
     *pp = d;
     r->count++;
     r->bytes += d->charge;
-    if (r->list == d)
-        ib_timer_arm(s->node.env, &r->timer, d->deadline);
+    if (r->list == d) ib_timer_arm(s->node.env, &r->timer, d->deadline);
     return d;
 }
 
@@ -222,14 +217,12 @@ struct ib_pkt *ib_reass_add(struct ib_stack *s, struct ib_netif *nif, struct ib_
     /* RFC 791 §3.1: a datagram is at most 65535 octets, header included;
      * the first fragment's header (if known) is the one it will carry. */
     size_t hlen = off == 0 ? h->hlen : IB_IP4_HLEN;
-    if (d && d->f[0].off == 0 && off != 0)
-        hlen = (size_t)(d->f[0].p->data[0] & 0x0f) * 4;
+    if (d && d->f[0].off == 0 && off != 0) hlen = (size_t)(d->f[0].p->data[0] & 0x0f) * 4;
     uint32_t max_end = end;
     if (d && d->f[d->n - 1].off + d->f[d->n - 1].len > max_end)
         max_end = d->f[d->n - 1].off + d->f[d->n - 1].len;
     if (max_end + hlen > IB_IP4_MAX_LEN) {
-        if (d)
-            return reass_discard(s, d, nif, p, IB_DROP_FRAG_TOO_BIG);
+        if (d) return reass_discard(s, d, nif, p, IB_DROP_FRAG_TOO_BIG);
         ib_drop(&s->node, nif, p, IB_DROP_FRAG_TOO_BIG);
         return NULL;
     }
@@ -262,8 +255,7 @@ struct ib_pkt *ib_reass_add(struct ib_stack *s, struct ib_netif *nif, struct ib_
     if ((i > 0 && d->f[i - 1].off + d->f[i - 1].len > off) || (i < d->n && d->f[i].off < end))
         return reass_discard(s, d, nif, p, IB_DROP_FRAG_OVERLAP);
     /* A datagram that can take no more fragments can never complete. */
-    if (d->n == d->cap)
-        return reass_discard(s, d, nif, p, IB_DROP_FRAG_TOO_MANY);
+    if (d->n == d->cap) return reass_discard(s, d, nif, p, IB_DROP_FRAG_TOO_MANY);
     if ((uint64_t)r->bytes + p->size > s->cfg.reass.max_bytes) {
         ib_drop(&s->node, nif, p, IB_DROP_FRAG_NO_SPACE);
         return NULL;
@@ -280,7 +272,6 @@ struct ib_pkt *ib_reass_add(struct ib_stack *s, struct ib_netif *nif, struct ib_
     }
     /* No overlaps are held, so the received octets cover [0, total)
      * exactly when they add up to it. */
-    if (d->last_seen && d->received == d->total)
-        return reass_build(s, d);
+    if (d->last_seen && d->received == d->total) return reass_build(s, d);
     return NULL;
 }

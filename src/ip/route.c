@@ -251,19 +251,27 @@ static const struct ib_route *fib_scan_any(const struct ib_fib *f, ib_ip4 dst)
     return best;
 }
 
+static const struct ib_route *fib_dir_lookup(const struct ib_fib *f, ib_ip4 dst)
+{
+    uint32_t e = f->dir[dst >> 16];
+    if (e & IB_FIB_CHUNK) {
+        e = f->chunks[(size_t)(e & ~IB_FIB_CHUNK) * 256 + ((dst >> 8) & 0xff)];
+        if (e & IB_FIB_CHUNK)
+            e = f->chunks[(size_t)(e & ~IB_FIB_CHUNK) * 256 + (dst & 0xff)];
+    }
+    return e ? &f->r[e - 1] : NULL;
+}
+
 const struct ib_route *ib_fib_lookup(struct ib_fib *f, ib_ip4 dst)
 {
+    /* The forwarding path: a table built for the current routes (every
+     * change but an in-place replacement marks it dirty). */
+    if (f->dir && !f->dirty)
+        return fib_dir_lookup(f, dst);
     if (f->nsorted != f->n && fib_normalize(f) != 0)
         return fib_scan_any(f, dst);
-    if (f->n >= IB_FIB_DIR_MIN && (!f->dirty || fib_build(f) == 0)) {
-        uint32_t e = f->dir[dst >> 16];
-        if (e & IB_FIB_CHUNK) {
-            e = f->chunks[(size_t)(e & ~IB_FIB_CHUNK) * 256 + ((dst >> 8) & 0xff)];
-            if (e & IB_FIB_CHUNK)
-                e = f->chunks[(size_t)(e & ~IB_FIB_CHUNK) * 256 + (dst & 0xff)];
-        }
-        return e ? &f->r[e - 1] : NULL;
-    }
+    if (f->n >= IB_FIB_DIR_MIN && fib_build(f) == 0)
+        return fib_dir_lookup(f, dst);
     /* Sorted longest first: the first match is the longest. */
     for (uint32_t i = 0; i < f->n; i++) {
         const struct ib_route *r = &f->r[i];

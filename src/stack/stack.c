@@ -22,16 +22,11 @@ void ib_stack_init(struct ib_stack *s, struct ib_env *env, const char *name, uin
 {
     memset(s, 0, sizeof(*s));
     s->cfg = cfg ? *cfg : ib_stack_defaults;
-    if (s->cfg.arp.timeout == 0)
-        s->cfg.arp = ib_arp_defaults;
-    if (s->cfg.reass.timeout == 0)
-        s->cfg.reass = ib_reass_defaults;
-    if (s->cfg.icmp.rate == 0 && s->cfg.icmp.burst == 0)
-        s->cfg.icmp = ib_icmp_defaults;
-    if (s->cfg.ttl == 0)
-        s->cfg.ttl = ib_stack_defaults.ttl;
-    ib_node_init(&s->node, env, s->cfg.forwarding ? IB_NODE_ROUTER : IB_NODE_HOST, name, id,
-                 seed);
+    if (s->cfg.arp.timeout == 0) s->cfg.arp = ib_arp_defaults;
+    if (s->cfg.reass.timeout == 0) s->cfg.reass = ib_reass_defaults;
+    if (s->cfg.icmp.rate == 0 && s->cfg.icmp.burst == 0) s->cfg.icmp = ib_icmp_defaults;
+    if (s->cfg.ttl == 0) s->cfg.ttl = ib_stack_defaults.ttl;
+    ib_node_init(&s->node, env, s->cfg.forwarding ? IB_NODE_ROUTER : IB_NODE_HOST, name, id, seed);
     ib_fib_init(&s->fib);
     ib_reass_init(&s->reass);
     s->icmp_bucket.tokens = s->cfg.icmp.burst;
@@ -64,8 +59,7 @@ void ib_stack_destroy(struct ib_stack *s)
 
 int ib_stack_add_netif(struct ib_stack *s, struct ib_netif *nif)
 {
-    if (s->n_nifs >= IB_STACK_MAX_NETIFS)
-        return IB_ERR_NOMEM;
+    if (s->n_nifs >= IB_STACK_MAX_NETIFS) return IB_ERR_NOMEM;
     nif->index = s->n_nifs;
     nif->node = &s->node;
     nif->input = ib_eth_input;
@@ -75,14 +69,11 @@ int ib_stack_add_netif(struct ib_stack *s, struct ib_netif *nif)
 
 int ib_stack_set_addr(struct ib_stack *s, struct ib_netif *nif, ib_ip4 addr, uint8_t plen)
 {
-    if (plen > 32 || nif->node != &s->node)
-        return IB_ERR_INVAL;
-    if (nif->addr)
-        ib_fib_del(&s->fib, nif->addr & ib_ip4_mask(nif->plen), nif->plen);
+    if (plen > 32 || nif->node != &s->node) return IB_ERR_INVAL;
+    if (nif->addr) ib_fib_del(&s->fib, nif->addr & ib_ip4_mask(nif->plen), nif->plen);
     nif->addr = addr;
     nif->plen = plen;
-    if (!addr)
-        return 0;
+    if (!addr) return 0;
     /* RFC 1122 §3.3.1.1: destinations on a connected network are reached
      * directly; the connected route says so to the longest-prefix match. */
     struct ib_route r = {
@@ -92,26 +83,21 @@ int ib_stack_set_addr(struct ib_stack *s, struct ib_netif *nif, ib_ip4 addr, uin
         .proto = IB_RT_CONNECTED,
     };
     int err = ib_fib_add(&s->fib, &r);
-    if (err)
-        return err;
+    if (err) return err;
     /* RFC 5227 §2.3: announce the address we start using. */
-    if (nif->up)
-        ib_arp_announce(nif);
+    if (nif->up) ib_arp_announce(nif);
     return 0;
 }
 
 int ib_stack_add_route(struct ib_stack *s, ib_ip4 prefix, uint8_t plen, ib_ip4 gateway,
                        struct ib_netif *nif)
 {
-    if (plen > 32)
-        return IB_ERR_INVAL;
+    if (plen > 32) return IB_ERR_INVAL;
     /* Without an interface, the gateway must be on a connected network
      * (RFC 1812 §5.2.4.1: a next hop is directly reachable). */
     for (unsigned i = 0; !nif && gateway && i < s->n_nifs; i++)
-        if (ib_netif_on_link(s->nifs[i], gateway))
-            nif = s->nifs[i];
-    if (!nif || nif->node != &s->node)
-        return IB_ERR_INVAL;
+        if (ib_netif_on_link(s->nifs[i], gateway)) nif = s->nifs[i];
+    if (!nif || nif->node != &s->node) return IB_ERR_INVAL;
     struct ib_route r = {
         .prefix = prefix & ib_ip4_mask(plen),
         .plen = plen,
@@ -125,8 +111,7 @@ int ib_stack_add_route(struct ib_stack *s, ib_ip4 prefix, uint8_t plen, ib_ip4 g
 struct ib_netif *ib_stack_netif(const struct ib_stack *s, const char *name)
 {
     for (unsigned i = 0; i < s->n_nifs; i++)
-        if (strcmp(s->nifs[i]->name, name) == 0)
-            return s->nifs[i];
+        if (strcmp(s->nifs[i]->name, name) == 0) return s->nifs[i];
     return NULL;
 }
 
@@ -138,15 +123,15 @@ void ib_stack_loopback(struct ib_stack *s, struct ib_pkt *p)
     else
         s->lo_head = p;
     s->lo_tail = p;
-    if (!ib_timer_armed(&s->lo_timer))
-        ib_timer_arm(s->node.env, &s->lo_timer, ib_now(s->node.env));
+    if (!ib_timer_armed(&s->lo_timer)) ib_timer_arm(s->node.env, &s->lo_timer, ib_now(s->node.env));
 }
 
 /* Delivers what was queued before this run; datagrams sent in reply are
  * queued again and delivered by the next run, at the same instant. */
 static void stack_loopback_run(struct ib_timer *t)
 {
-    struct ib_stack *s = (struct ib_stack *)(void *)((char *)t - offsetof(struct ib_stack, lo_timer));
+    struct ib_stack *s =
+        (struct ib_stack *)(void *)((char *)t - offsetof(struct ib_stack, lo_timer));
     struct ib_pkt *p = s->lo_head;
     s->lo_head = s->lo_tail = NULL;
     while (p) {
@@ -155,8 +140,7 @@ static void stack_loopback_run(struct ib_timer *t)
         ib_ip4 dst = p->len >= IB_IP4_HLEN ? ib_get32(p->data + 16) : 0;
         struct ib_netif *nif = NULL;
         for (unsigned i = 0; i < s->n_nifs && !nif; i++)
-            if (s->nifs[i]->addr && s->nifs[i]->addr == dst)
-                nif = s->nifs[i];
+            if (s->nifs[i]->addr && s->nifs[i]->addr == dst) nif = s->nifs[i];
         /* The address may have gone since the datagram was sent. */
         if (nif)
             ib_ip4_input(nif, p);

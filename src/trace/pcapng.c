@@ -199,7 +199,7 @@ static int make_dirs(const char *dir)
 
 /* Node and interface names come from scenario files: keep them portable
  * as file names. */
-static size_t sanitize(char *out, const char *s)
+static void sanitize(char *out, const char *s)
 {
     size_t n = 0;
     for (; *s; s++) {
@@ -209,7 +209,6 @@ static size_t sanitize(char *out, const char *s)
         out[n++] = ok ? c : '_';
     }
     out[n] = '\0';
-    return n;
 }
 
 static void end_name(const struct ib_link_end *e, char *out, size_t cap)
@@ -286,11 +285,13 @@ static void observe(void *ctx, const struct ib_event *ev)
         return;
     /* wire events only come from simulated links: the driver is a link end */
     const struct ib_link_end *end = ev->nif->drv;
+    if (!end)
+        return;
     const struct ib_link *l = end->link;
     if (l->id >= pc->n_ids || pc->by_id[l->id] < 0)
         return;
     struct ib_pcapng_file *pf = &pc->files[pc->by_id[l->id]];
-    if (pf->link != l)
+    if (pf->link != l || end->side > 1 || l->end[end->side].nif != ev->nif)
         return;
     int r = ib_pcapng_write_epb(pf->f, end->side, ev->t, ev->data, ev->len,
                                 ev->kind == IB_EV_WIRE_RX);

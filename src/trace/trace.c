@@ -46,8 +46,7 @@ static const char *const ev_kind_names[IB_EV__COUNT] = {
 
 int ib_trace_attach(struct ib_trace *tr, ib_observer_fn fn, void *ctx)
 {
-    if (tr->n < 0 || tr->n >= IB_TRACE_MAX_OBSERVERS)
-        return IB_ERR_NOMEM;
+    if (tr->n < 0 || tr->n >= IB_TRACE_MAX_OBSERVERS) return IB_ERR_NOMEM;
     tr->obs[tr->n].fn = fn;
     tr->obs[tr->n].ctx = ctx;
     tr->n++;
@@ -70,7 +69,10 @@ const char *ib_drop_name(enum ib_drop r)
     return (unsigned)r < IB_DROP__COUNT ? drop_table[r].name : "UNKNOWN";
 }
 
-int ib_drop_layer(enum ib_drop r) { return (unsigned)r < IB_DROP__COUNT ? drop_table[r].layer : 0; }
+int ib_drop_layer(enum ib_drop r)
+{
+    return (unsigned)r < IB_DROP__COUNT ? drop_table[r].layer : 0;
+}
 
 const char *ib_ev_kind_name(enum ib_ev_kind k)
 {

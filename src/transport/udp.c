@@ -11,7 +11,6 @@
 
 /* RFC 6335 §6: the dynamic (ephemeral) port range. */
 #define UDP_EPHEMERAL_MIN 49152u
-#define UDP_EPHEMERAL_MAX 65535u
 
 int ib_udp_parse(const uint8_t *b, size_t len, ib_ip4 src, ib_ip4 dst, struct ib_udp_hdr *h)
 {
@@ -126,12 +125,10 @@ int ib_udp_bind(struct ib_stack *s, struct ib_udp_pcb *u, ib_ip4 laddr, uint16_t
         /* RFC 6335 §6: ephemeral ports come from 49152-65535; the cursor
          * walks the range and skips ports in use (RFC 6056 §3.3.2's
          * simple port selection). */
-        uint32_t range = UDP_EPHEMERAL_MAX - UDP_EPHEMERAL_MIN + 1;
+        uint32_t range = 65536 - UDP_EPHEMERAL_MIN;
         for (uint32_t i = 0; i < range && lport == 0; i++) {
-            uint16_t cand = s->next_port;
-            if (cand < UDP_EPHEMERAL_MIN)
-                cand = UDP_EPHEMERAL_MIN;
-            s->next_port = cand == UDP_EPHEMERAL_MAX ? UDP_EPHEMERAL_MIN : (uint16_t)(cand + 1);
+            uint16_t cand = s->next_port < UDP_EPHEMERAL_MIN ? UDP_EPHEMERAL_MIN : s->next_port;
+            s->next_port = (uint16_t)(cand + 1); /* 65535 wraps to 0: below the range */
             if (!udp_port_taken(s, laddr, cand, true))
                 lport = cand;
         }
@@ -166,6 +163,7 @@ int ib_udp_sendto(struct ib_udp_pcb *u, struct ib_pkt *p, ib_ip4 dst, uint16_t d
 {
     struct ib_stack *s = u->stack;
     if (!s) {
+        /* Not bound: there is no stack whose counters could record it. */
         ib_pkt_free(p);
         return IB_ERR_INVAL;
     }

@@ -85,6 +85,7 @@ struct ib_fuzz {
     struct ib_icmp_echo echo;
     bool router;
     bool spoofed; /* a received datagram claimed one of our addresses */
+    bool rx_frag; /* a received datagram was a fragment */
     uint32_t echoes_left;
     struct ib_fuzz_result res;
 };
@@ -183,11 +184,14 @@ static inline void ib_fuzz_check_ip(struct ib_fuzz *fz, const struct ib_netif *n
     IB_FUZZ_CHECK(h.ttl > 0, "sent a datagram with TTL 0");
     IB_FUZZ_CHECK(h.tot_len <= nif->mtu, "sent a datagram over the interface MTU");
     size_t payload = (size_t)h.tot_len - h.hlen;
-    /* RFC 791 §3.2: fragment offsets count 8-byte blocks. */
-    if (h.frag & IB_IP4_MF)
-        IB_FUZZ_CHECK(payload % 8 == 0, "non-last fragment payload not a multiple of 8");
-    IB_FUZZ_CHECK(ib_ip4_frag_offset(&h) + payload <= IB_IP4_MAX_LEN,
-                  "fragment ends beyond 65535 bytes");
+    /* RFC 791 §3.2: fragment offsets count 8-byte blocks. Only fragments we
+     * cut ourselves must obey: a router passes a received one on as is. */
+    if (!fz->rx_frag) {
+        if (h.frag & IB_IP4_MF)
+            IB_FUZZ_CHECK(payload % 8 == 0, "non-last fragment payload not a multiple of 8");
+        IB_FUZZ_CHECK(ib_ip4_frag_offset(&h) + payload <= IB_IP4_MAX_LEN,
+                      "fragment ends beyond 65535 bytes");
+    }
     if (ib_mac_is_multicast(&eh->dst)) {
         bool group = h.dst == IB_IP4_BROADCAST || (h.dst >> 28) == 0xe ||
                      h.dst == ib_netif_broadcast(nif);
@@ -294,9 +298,10 @@ static inline void ib_fuzz_udp_recv(struct ib_udp_pcb *u, ib_ip4 src, uint16_t s
     for (uint32_t i = 0; i < p->len; i++)
         sum += p->data[i];
     fz->res.trace_sum += sum;
-    /* RFC 862: send back what came in. Not to ourselves: the echo would
-     * loop. */
-    if (fz->echoes_left == 0 || ib_ip4_is_local(&fz->s, src)) {
+    /* RFC 862: send back what came in; like any careful server, only to a
+     * valid unicast source (RFC 1122 §3.2.1.3) other than ourselves (the
+     * echo would loop). */
+    if (fz->echoes_left == 0 || !ib_fuzz_unicast(fz, src) || ib_ip4_is_local(&fz->s, src)) {
         ib_pkt_free(p);
         return;
     }
@@ -473,9 +478,10 @@ static inline void ib_fuzz_deliver(struct ib_fuzz *fz, enum ib_fuzz_kind kind, u
         ib_fuzz_ip_header(ip, blen, ctl, sel, proto, id);
         ib_fuzz_fix_l4(ip, ip + IB_IP4_HLEN, blen, ctl, proto);
     }
-    if (flen >= IB_ETH_HLEN + IB_IP4_HLEN && ib_get16(f + 12) == IB_ETHERTYPE_IP4 &&
-        ib_fuzz_is_ours(fz, ib_get32(ip + 12)))
-        fz->spoofed = true;
+    if (flen >= IB_ETH_HLEN + IB_IP4_HLEN && ib_get16(f + 12) == IB_ETHERTYPE_IP4) {
+        fz->spoofed |= ib_fuzz_is_ours(fz, ib_get32(ip + 12));
+        fz->rx_frag |= (ib_get16(ip + 6) & (IB_IP4_MF | IB_IP4_OFFMASK)) != 0;
+    }
     ib_fuzz_describe(f, flen);
     fz->res.frames_in++;
     ib_netif_receive(nif, p);

@@ -126,13 +126,15 @@ static inline unsigned ih_count(const struct ih *t, enum ib_ev_kind kind)
 static inline const struct ih_event *ih_nth(const struct ih *t, enum ib_ev_kind kind, unsigned n)
 {
     for (unsigned i = 0; i < t->n_ev; i++)
-        if (t->ev[i].kind == kind && n-- == 0)
-            return &t->ev[i];
+        if (t->ev[i].kind == kind && n-- == 0) return &t->ev[i];
     fail_msg("no event %u of kind %s", n, ib_ev_kind_name(kind));
     return NULL;
 }
 
-static inline uint32_t ih_drops(const struct ih *t, enum ib_drop r) { return t->s.node.drops[r]; }
+static inline uint32_t ih_drops(const struct ih *t, enum ib_drop r)
+{
+    return t->s.node.drops[r];
+}
 
 /* Writes a datagram with a 20-byte header and len payload bytes i ^ seed. */
 static inline size_t ih_dgram(uint8_t *b, ib_ip4 src, ib_ip4 dst, uint8_t proto, uint16_t id,

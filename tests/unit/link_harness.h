@@ -142,7 +142,7 @@ struct lh_host {
 };
 
 /* cfg NULL: ib_stack_defaults. The announcement sent when the address is
- * set, and its events, are cleared. */
+ * set, its events and the interface counters are cleared. */
 static inline struct lh_host *lh_host_new(const struct ib_mac *mac, ib_ip4 addr, uint8_t plen,
                                           const struct ib_stack_config *cfg)
 {
@@ -156,6 +156,7 @@ static inline struct lh_host *lh_host_new(const struct ib_mac *mac, ib_ip4 addr,
     assert_int_equal(ib_stack_add_netif(&t->s, &t->nif), IB_OK);
     assert_int_equal(ib_stack_set_addr(&t->s, &t->nif, addr, plen), IB_OK);
     lh_frames_clear(&t->tx);
+    memset(&t->nif.stats, 0, sizeof(t->nif.stats));
     t->h.n_ev = 0;
     return t;
 }

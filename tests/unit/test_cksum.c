@@ -18,8 +18,7 @@ static uint16_t ref_csum(const uint8_t *b, size_t len)
     size_t i = 0;
     for (; i + 1 < len; i += 2)
         sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-    if (len & 1)
-        sum += (uint32_t)b[len - 1] << 8;
+    if (len & 1) sum += (uint32_t)b[len - 1] << 8;
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     return (uint16_t)~sum;
@@ -60,7 +59,7 @@ static void test_empty_and_odd(void **state)
     static const uint8_t one[] = {0xab};
     assert_int_equal(ib_csum(one, 1), (uint16_t)~0xab00);
     static const uint8_t three[] = {0x12, 0x34, 0x56};
-    assert_int_equal(ib_csum(three, 3), (uint16_t)~(0x1234 + 0x5600));
+    assert_int_equal(ib_csum(three, 3), (uint16_t) ~(0x1234 + 0x5600));
     /* All-ones words: one's complement arithmetic keeps 0xffff (-0). */
     static const uint8_t ff[] = {0xff, 0xff, 0xff, 0xff};
     assert_int_equal(ib_csum(ff, 4), 0x0000);
@@ -155,8 +154,7 @@ static void test_update16(void **state)
             h[i] = (uint8_t)ib_rng_next(&r);
         h[10] = h[11] = 0;
         size_t off = 2 * ib_rng_below(&r, 10);
-        if (off == 10)
-            off = 8;
+        if (off == 10) off = 8;
         uint16_t new_ = (uint16_t)ib_rng_next(&r);
         int mode = (int)ib_rng_below(&r, 3);
         if (mode == 1) {
@@ -227,10 +225,10 @@ static void test_update32(void **state)
         ib_put32(h + off, new_);
         zeros += ib_csum(h, 20) == 0;
         assert_int_equal(ib_csum_update32(hc, old, new_), ib_csum(h, 20));
-        assert_int_equal(ib_csum_update32(hc, old, new_),
-                         ib_csum_update16(ib_csum_update16(hc, (uint16_t)(old >> 16),
-                                                           (uint16_t)(new_ >> 16)),
-                                          (uint16_t)old, (uint16_t)new_));
+        assert_int_equal(
+            ib_csum_update32(hc, old, new_),
+            ib_csum_update16(ib_csum_update16(hc, (uint16_t)(old >> 16), (uint16_t)(new_ >> 16)),
+                             (uint16_t)old, (uint16_t)new_));
     }
     assert_true(zeros >= 25000);
 }

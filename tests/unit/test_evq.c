@@ -45,15 +45,13 @@ static void rec_fire(struct ib_timer *t)
     struct rec *r = container_of(t, struct rec, t);
     r->runs++;
     r->ran_at = r->q->now;
-    if (r->log)
-        log_add(r->log, r->seq);
+    if (r->log) log_add(r->log, r->seq);
 }
 
 static int by_time_seq(const void *a, const void *b)
 {
     const struct rec *x = *(struct rec *const *)a, *y = *(struct rec *const *)b;
-    if (x->due != y->due)
-        return x->due < y->due ? -1 : 1;
+    if (x->due != y->due) return x->due < y->due ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -99,8 +97,14 @@ static void check_order(size_t n, ib_time (*pick)(struct ib_rng *r), uint64_t se
     free(log.seq);
 }
 
-static ib_time pick_wide(struct ib_rng *r) { return (ib_time)ib_rng_below(r, (uint64_t)1 << 50); }
-static ib_time pick_dense(struct ib_rng *r) { return (ib_time)ib_rng_below(r, 1000); }
+static ib_time pick_wide(struct ib_rng *r)
+{
+    return (ib_time)ib_rng_below(r, (uint64_t)1 << 50);
+}
+static ib_time pick_dense(struct ib_rng *r)
+{
+    return (ib_time)ib_rng_below(r, 1000);
+}
 /* Times spread over every byte, with many ties. */
 static ib_time pick_mixed(struct ib_rng *r)
 {
@@ -152,8 +156,7 @@ static void chain_fire(struct ib_timer *t)
 {
     struct chain *c = container_of(t, struct chain, t);
     log_add(c->log, c->id);
-    if (c->late)
-        assert_int_equal(ib_evq_arm(c->q, c->late, c->q->now), IB_OK);
+    if (c->late) assert_int_equal(ib_evq_arm(c->q, c->late, c->q->now), IB_OK);
 }
 
 static void test_arm_in_callback_same_time(void **state)
@@ -363,6 +366,59 @@ static void test_large_times(void **state)
     ib_evq_destroy(&q);
 }
 
+/* ib_evq_forget unhooks the live entry and the stale ones, so the timer's
+ * memory can be freed while the queue runs on (ASan checks the frees). */
+static void test_forget(void **state)
+{
+    (void)state;
+    struct ib_evq q;
+    ib_evq_init(&q);
+    struct rec keep;
+    memset(&keep, 0, sizeof(keep));
+    ib_timer_init(&keep.t, rec_fire);
+    keep.q = &q;
+    ib_evq_arm(&q, &keep.t, 5000);
+
+    /* Never queued: nothing to do. */
+    struct rec *a = calloc(1, sizeof(*a));
+    ib_timer_init(&a->t, rec_fire);
+    ib_evq_forget(&q, &a->t);
+    free(a);
+
+    /* One live entry. */
+    a = calloc(1, sizeof(*a));
+    ib_timer_init(&a->t, rec_fire);
+    a->q = &q;
+    ib_evq_arm(&q, &a->t, 3000);
+    assert_int_equal(a->t.entries, 1);
+    ib_evq_forget(&q, &a->t);
+    assert_int_equal(a->t.entries, 0);
+    assert_false(ib_timer_armed(&a->t));
+    free(a);
+
+    /* Stale entries spread over several levels, plus a live one. */
+    a = calloc(1, sizeof(*a));
+    ib_timer_init(&a->t, rec_fire);
+    a->q = &q;
+    ib_evq_arm(&q, &a->t, (ib_time)1 << 40);
+    ib_evq_arm(&q, &a->t, 1 << 20);
+    ib_evq_arm(&q, &a->t, 4000);
+    ib_evq_arm(&q, &a->t, 100);
+    assert_int_equal(a->t.entries, 4);
+    assert_int_equal(q.pending, 6); /* forgotten entries count until they pop */
+    ib_evq_forget(&q, &a->t);
+    assert_int_equal(a->t.entries, 0);
+    free(a);
+
+    /* The forgotten entries are skipped; the other timer still runs. */
+    assert_int_equal(ib_evq_run_until(&q, IB_TIME_NEVER), 1);
+    assert_int_equal(keep.runs, 1);
+    assert_int_equal(keep.ran_at, 5000);
+    assert_int_equal(q.pending, 0);
+    assert_int_equal(keep.t.entries, 0);
+    ib_evq_destroy(&q);
+}
+
 /* A simulation-like run of 1M callbacks. Each callback re-arms its timer
  * at a random later time (often now), and sometimes cancels or re-arms
  * another timer earlier or later. The same run is replayed on a reference
@@ -430,12 +486,9 @@ static struct ref_ent ref_pop(struct sim *s)
     size_t i = 0;
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= s->heap_n)
-            break;
-        if (c + 1 < s->heap_n && ref_less(&s->heap[c + 1], &s->heap[c]))
-            c++;
-        if (!ref_less(&s->heap[c], &last))
-            break;
+        if (c >= s->heap_n) break;
+        if (c + 1 < s->heap_n && ref_less(&s->heap[c + 1], &s->heap[c])) c++;
+        if (!ref_less(&s->heap[c], &last)) break;
         s->heap[i] = s->heap[c];
         i = c;
     }
@@ -446,11 +499,9 @@ static struct ref_ent ref_pop(struct sim *s)
 static void ref_arm(struct sim *s, uint32_t idx, ib_time when)
 {
     struct ref_timer *t = &s->rt[idx];
-    if (when < s->now)
-        when = s->now;
+    if (when < s->now) when = s->now;
     t->when = when;
-    if (t->qtime != IB_TIME_NEVER && t->qtime <= when)
-        return;
+    if (t->qtime != IB_TIME_NEVER && t->qtime <= when) return;
     ref_push(s, when, idx, ++t->gen);
     t->qtime = when;
 }
@@ -463,11 +514,9 @@ static void ref_run(struct sim *s)
         struct ref_ent e = ref_pop(s);
         struct ref_timer *t = &s->rt[e.idx];
         s->now = e.time;
-        if (e.gen != t->gen)
-            continue;
+        if (e.gen != t->gen) continue;
         t->qtime = IB_TIME_NEVER;
-        if (t->when == IB_TIME_NEVER)
-            continue;
+        if (t->when == IB_TIME_NEVER) continue;
         if (t->when > e.time) {
             ref_push(s, t->when, e.idx, ++t->gen);
             t->qtime = t->when;
@@ -478,7 +527,10 @@ static void ref_run(struct sim *s)
     }
 }
 
-static ib_time sim_now(const struct sim *s) { return s->model ? s->now : s->q.now; }
+static ib_time sim_now(const struct sim *s)
+{
+    return s->model ? s->now : s->q.now;
+}
 
 static void sim_arm(struct sim *s, uint32_t idx, ib_time when)
 {
@@ -508,8 +560,7 @@ static void sim_fire_idx(struct sim *s, uint32_t idx)
     ib_time now = sim_now(s);
     log_add(&s->log, idx);
     log_add(&s->log, (uint64_t)now);
-    if (s->remaining == 0)
-        return;
+    if (s->remaining == 0) return;
     s->remaining--;
     sim_arm(s, idx, now + sim_delay(s));
     if (ib_rng_below(&s->r, 4) == 0) {
@@ -572,6 +623,8 @@ static void test_million_against_reference(void **state)
     assert_int_equal(real->log.n, ref->log.n);
     assert_int_equal(real->q.executed, ref->log.n / 2);
     assert_int_equal(real->q.pending, 0);
+    for (uint32_t i = 0; i < SIM_TIMERS; i++)
+        assert_int_equal(real->timers[i].t.entries, 0);
     assert_memory_equal(real->log.seq, ref->log.seq, ref->log.n * sizeof(uint64_t));
     sim_free(real);
     sim_free(ref);
@@ -590,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_run_until),
         cmocka_unit_test(test_limit_does_not_mutate),
         cmocka_unit_test(test_large_times),
+        cmocka_unit_test(test_forget),
         cmocka_unit_test(test_million_against_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

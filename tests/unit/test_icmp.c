@@ -119,6 +119,41 @@ static void test_echo_broadcast_ignored(void **state)
     assert_int_equal(h->n_out, 0);
     assert_int_equal(h->s.icmp_stats.in, 2);
     assert_int_equal(h->s.node.drops[IB_DROP_ICMP_UNHANDLED], 2);
+
+    /* RFC 1122 §3.2.1.3: a request from 0.0.0.0 (a host configuring
+     * itself) or from a broadcast address has no one to answer to. */
+    const ib_ip4 srcs[] = {0, IB_IP4(10, 0, 0, 255)};
+    for (unsigned i = 0; i < IB_ARRAY_LEN(srcs); i++) {
+        l4h_ip(d, srcs[i], L4H_HOST, IB_IPPROTO_ICMP, 0, 40);
+        l4h_inject(h, d, sizeof(d));
+    }
+    assert_int_equal(h->n_out, 0);
+    assert_int_equal(h->s.node.drops[IB_DROP_IP_BAD_SRC], 2);
+    l4h_free(h);
+}
+
+/* A reply whose words other than the checksum are all zero must carry
+ * 0xffff: one's complement has two zeros and only -0 verifies (RFC 1071,
+ * the case RFC 1624 §3 discusses). */
+static void test_echo_reply_all_zero(void **state)
+{
+    (void)state;
+    struct l4h *h = l4h_new();
+    uint8_t d[20 + 8 + 8] = {0};
+    struct ib_icmp_hdr e = {.type = IB_ICMP_ECHO_REQUEST};
+    ib_icmp_emit(&e, d + 20, 16);
+    assert_int_equal(ib_get16(d + 22), 0xf7ff);
+    l4h_ip(d, L4H_PEER, L4H_HOST, IB_IPPROTO_ICMP, 0, 16);
+    l4h_inject(h, d, sizeof(d));
+    assert_int_equal(h->n_out, 1);
+    struct ib_ip4_hdr ip;
+    size_t len;
+    const uint8_t *m = l4h_out_l4(h, 0, &ip, &len);
+    assert_int_equal(len, 16);
+    assert_int_equal(m[0], IB_ICMP_ECHO_REPLY);
+    assert_int_equal(ib_get16(m + 2), 0xffff);
+    struct ib_icmp_hdr r;
+    assert_int_equal(ib_icmp_parse(m, len, &r), 0);
     l4h_free(h);
 }
 
@@ -458,6 +493,22 @@ static void test_error_content(void **state)
     assert_int_equal(ip.src, L4H_HOST);
     assert_int_equal(ip.dst, IB_IP4(192, 0, 2, 7));
     assert_int_equal(h->s.icmp_stats.errors_out, 2);
+
+    /* Multihomed: a datagram for our other address, whose sender is
+     * reached through eth0, is answered from the address it was sent to. */
+    struct ib_netif eth1;
+    ib_netif_init(&eth1, &h->s.node, "eth1", &l4h_gw_mac);
+    eth1.ops = h->nif.ops;
+    eth1.drv = h;
+    assert_int_equal(ib_stack_add_netif(&h->s, &eth1), 0);
+    assert_int_equal(ib_stack_set_addr(&h->s, &eth1, IB_IP4(10, 1, 0, 1), 24), 0);
+    o = (struct orig){.src = L4H_PEER, .dst = IB_IP4(10, 1, 0, 1), .proto = IB_IPPROTO_UDP,
+                      .plen = 8};
+    assert_int_equal(error_about(h, &o), 1);
+    assert_memory_equal(h->out[0]->data, l4h_peer_mac.b, 6);
+    m = l4h_out_l4(h, 0, &ip, &len);
+    assert_int_equal(ip.src, IB_IP4(10, 1, 0, 1));
+    assert_int_equal(ip.dst, L4H_PEER);
     l4h_free(h);
 }
 
@@ -506,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_parse_emit),
         cmocka_unit_test(test_echo_request_answered),
         cmocka_unit_test(test_echo_broadcast_ignored),
+        cmocka_unit_test(test_echo_reply_all_zero),
         cmocka_unit_test(test_echo_endpoint),
         cmocka_unit_test(test_echo_error_delivered),
         cmocka_unit_test(test_unknown_and_bad),

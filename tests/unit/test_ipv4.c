@@ -125,12 +125,12 @@ static void test_parse_options(void **state)
     assert_int_equal(ib_ip4_parse(b, n, &h), 0);
 
     static const uint8_t bad[][4] = {
-        {0x9e, 0, 0, 0},  /* length below 2 */
-        {0x9e, 1, 0, 0},  /* length below 2 */
-        {1, 1, 0x9e, 5},  /* runs past the header */
-        {1, 1, 1, 0x9e},  /* no room for the length octet */
-        {7, 2, 0, 0},     /* record route without its pointer */
-        {68, 3, 5, 0},    /* timestamp shorter than 4 */
+        {0x9e, 0, 0, 0}, /* length below 2 */
+        {0x9e, 1, 0, 0}, /* length below 2 */
+        {1, 1, 0x9e, 5}, /* runs past the header */
+        {1, 1, 1, 0x9e}, /* no room for the length octet */
+        {7, 2, 0, 0},    /* record route without its pointer */
+        {68, 3, 5, 0},   /* timestamp shorter than 4 */
     };
     for (size_t i = 0; i < IB_ARRAY_LEN(bad); i++) {
         n = with_options(b, bad[i], 4);
@@ -171,6 +171,11 @@ static void test_input_drop_reasons(void **state)
         {IB_DROP_IP_BAD_SRC, IB_IP4_BROADCAST, host_addr, 0},
         {IB_DROP_IP_BAD_SRC, IB_IP4(224, 0, 0, 1), host_addr, 0},
         {IB_DROP_IP_BAD_SRC, IB_IP4(127, 0, 0, 1), host_addr, 0},
+        /* ... and 0.0.0.0 only toward the limited broadcast (RFC 2131 §4.1) */
+        {IB_DROP_IP_BAD_SRC, 0, host_addr, 0},
+        {IB_DROP_IP_BAD_SRC, IB_IP4(0, 0, 0, 7), IB_IP4_BROADCAST, 0},
+        /* RFC 1812 §5.3.7: nor our network's directed broadcast */
+        {IB_DROP_IP_BAD_SRC, IB_IP4(10, 0, 0, 255), host_addr, 0},
         /* RFC 1122 §3.3.4.2: a host drops what is not addressed to it. */
         {IB_DROP_IP_NOT_FOR_US, peer_addr, IB_IP4(10, 0, 1, 1), 0},
         {IB_DROP_IP_NOT_FOR_US, peer_addr, IB_IP4(224, 0, 0, 9), 0},
@@ -181,21 +186,31 @@ static void test_input_drop_reasons(void **state)
         size_t len = ih_dgram(b, cases[i].src, cases[i].dst, IB_IPPROTO_UDP, 1, 0, 64, 8, 0);
         uint16_t flags = 0;
         switch (cases[i].mangle) {
-        case 1: len = 19; break;
-        case 2: b[0] = 0x55; break;
-        case 3: b[0] = 0x43; break;
-        case 4: len = 27; break;
-        case 5: b[10] ^= 0x80; break;
+        case 1:
+            len = 19;
+            break;
+        case 2:
+            b[0] = 0x55;
+            break;
+        case 3:
+            b[0] = 0x43;
+            break;
+        case 4:
+            len = 27;
+            break;
+        case 5:
+            b[10] ^= 0x80;
+            break;
         case 6: {
             static const uint8_t o[] = {0x9e, 9, 0, 0};
-            memmove(b + 24, b + 20, 8);
-            len = with_options(b, o, sizeof(o)) + 8;
-            ib_put16(b + 2, (uint16_t)len);
-            fix_csum(b);
+            len = with_options(b, o, sizeof(o));
             break;
         }
-        case 7: flags = IB_PKT_F_LINK_BCAST; break;
-        default: break;
+        case 7:
+            flags = IB_PKT_F_LINK_BCAST;
+            break;
+        default:
+            break;
         }
         uint32_t before = ih_drops(t, cases[i].why);
         struct ib_pkt *p = ih_pkt(t, b, len);
@@ -280,7 +295,7 @@ static void test_local_addresses(void **state)
     struct ih *t = ih_router();
     ih_add_nif(t, IB_IP4(10, 0, 0, 1), 24);
     ih_add_nif(t, IB_IP4(10, 0, 9, 1), 30);
-    ih_add_nif(t, IB_IP4(10, 0, 7, 1), 31);
+    ih_add_nif(t, IB_IP4(10, 0, 7, 0), 31);
     const struct ib_stack *s = &t->s;
     assert_true(ib_ip4_is_local(s, IB_IP4(10, 0, 0, 1)));
     assert_true(ib_ip4_is_local(s, IB_IP4(10, 0, 9, 1)));
@@ -288,7 +303,8 @@ static void test_local_addresses(void **state)
     assert_true(ib_ip4_is_local(s, IB_IP4(10, 0, 9, 3)));
     assert_true(ib_ip4_is_local(s, IB_IP4_BROADCAST));
     assert_false(ib_ip4_is_local(s, IB_IP4(10, 0, 0, 2)));
-    assert_false(ib_ip4_is_local(s, IB_IP4(10, 0, 7, 0))); /* RFC 3021: /31 has no broadcast */
+    /* RFC 3021 §2.2: a /31 has no broadcast; 10.0.7.1 is the peer. */
+    assert_false(ib_ip4_is_local(s, IB_IP4(10, 0, 7, 1)));
     assert_false(ib_ip4_is_local(s, IB_IP4(224, 0, 0, 1)));
 
     assert_int_equal(ib_ip4_source_for(&t->s, IB_IP4(10, 0, 9, 2)), IB_IP4(10, 0, 9, 1));
@@ -306,6 +322,16 @@ static void test_local_addresses(void **state)
     assert_int_equal(t->s.ip_stats.delivered, 1);
     assert_int_equal(t->s.ip_stats.forwarded, 0);
     assert_int_equal(t->fr[0].n, 1); /* the echo reply */
+
+    /* A DHCP client's 0.0.0.0 -> 255.255.255.255 is received (RFC 2131
+     * §4.1); protocol 253 then finds no taker, and earns no ICMP. */
+    ih_dgram(b, 0, IB_IP4_BROADCAST, 253, 6, 0, 64, 8, 0);
+    struct ib_pkt *p = ih_pkt(t, b, 28);
+    p->flags = IB_PKT_F_LINK_BCAST;
+    ib_ip4_input(&t->nif[1], p);
+    assert_int_equal(ih_drops(t, IB_DROP_IP_UNKNOWN_PROTO), 1);
+    assert_int_equal(ih_drops(t, IB_DROP_IP_BAD_SRC), 0);
+    assert_int_equal(t->fr[0].n + t->fr[1].n, 1);
     ih_free(t);
 }
 
@@ -322,18 +348,25 @@ static void test_output_header(void **state)
     assert_int_equal(ib_ip4_output(&t->s, p, &tx), 0);
     assert_int_equal(t->fr[0].n, 1);
     const struct ib_pkt *f = t->fr[0].f[0];
-    uint8_t want[14 + 30] = {0x02, 0xee, 0, 0, 0, 0x10, 0x02, 0, 0, 0, 0, 0, 0x08, 0x00,
-                             0x45, 0x10, 0x00, 30,   0,    0,    0x40, 0x00, 64, 17,
-                             0,    0,    10,   0,    0,    1,    10,   0,    0,  2};
+    uint8_t want[14 + 30];
+    /* Ethernet II: to the peer's MAC, from eth0's, type IPv4 */
+    static const uint8_t eth[14] = {2, 0xee, 0, 0, 0, 0x10, 2, 0, 0, 0, 0, 0, 0x08, 0x00};
+    /* RFC 791 §3.1: version 4, IHL 5, TOS 0x10, total length 30,
+     * identification (the stack's next), DF, TTL 64, UDP, checksum (computed
+     * below), 10.0.0.1 -> 10.0.0.2 */
+    static const uint8_t ip[20] = {0x45, 0x10, 0,  30, 0, 0, 0x40, 0, 64, 17,
+                                   0,    0,    10, 0,  0, 1, 10,   0, 0,  2};
+    memcpy(want, eth, 14);
+    memcpy(want + 14, ip, 20);
     ib_put16(want + 18, id);
-    memcpy(want + 34, "0123456789", 10);
     ib_put16(want + 24, ib_csum(want + 14, 20));
+    memcpy(want + 34, "0123456789", 10);
     assert_true(f->len >= sizeof(want));
     assert_memory_equal(f->data, want, sizeof(want));
     assert_int_equal(t->s.ip_id, (uint16_t)(id + 1));
     assert_int_equal(t->s.ip_stats.out, 1);
     assert_int_equal(ih_count(t, IB_EV_IP_TX), 1);
-    assert_int_not_equal(p->journey, 0);
+    assert_int_not_equal(f->journey, 0);
 
     /* An explicit source and TTL are kept. */
     p = ib_pkt_alloc(t->h.env.pool, IB_PKT_HEADROOM, 1);
@@ -442,8 +475,7 @@ static unsigned check_fragments(const struct lh_frames *fr, unsigned from, uint1
         size_t len = h.tot_len - h.hlen;
         bool last = i + 1 == fr->n;
         assert_int_equal((h.frag & IB_IP4_MF) != 0, !last);
-        if (!last)
-            assert_int_equal(len % 8, 0);
+        if (!last) assert_int_equal(len % 8, 0);
         memcpy(data + next, ip + h.hlen, len);
         next += len;
     }
@@ -504,13 +536,12 @@ static void test_fragment_options_and_refragment(void **state)
     /* record route (7, not copied, length 7), router alert (148, copied,
      * length 4), EOL. */
     static const uint8_t opts[] = {7, 7, 4, 0, 0, 0, 0, 148, 4, 0, 0, 0};
-    uint8_t b[1300];
-    ih_dgram(b + 12, host_addr, peer_addr, IB_IPPROTO_UDP, 9, 0, 64, 1200, 1);
-    with_options(b, opts, sizeof(opts));
-    memmove(b + 32, b + 32, 0);
-    ib_put16(b + 2, 1232);
+    uint8_t b[1232];
+    ih_dgram(b, host_addr, peer_addr, IB_IPPROTO_UDP, 9, 0, 64, 0, 0);
+    memcpy(b + 20, opts, sizeof(opts));
+    b[0] = 0x48;
+    ib_put16(b + 2, sizeof(b));
     fix_csum(b);
-    /* with_options rewrote the header over the payload start; rebuild it */
     for (unsigned i = 0; i < 1200; i++)
         b[32 + i] = (uint8_t)(i ^ 1);
     assert_int_equal(ib_ip4_send_on(&t->s, &t->nif[0], ih_pkt(t, b, 1232), peer_addr), 0);
@@ -564,8 +595,6 @@ static void test_loopback(void **state)
     struct echo_seen seen = {0};
     struct ib_icmp_echo e = {.reply = on_reply, .arg = &seen};
     ib_icmp_echo_open(&t->s, &e, 0x4242);
-    e.reply = on_reply;
-    e.arg = &seen;
     assert_int_equal(ib_icmp_echo_send(&e, host_addr, 7, 16, 0), 0);
     assert_int_equal(seen.n, 0); /* not re-entered */
     ib_evq_run_until(t->h.q, 0);
@@ -579,8 +608,7 @@ static void test_loopback(void **state)
 
     /* Queued datagrams still held at teardown are released. */
     struct ib_ip4_tx tx = {.dst = host_addr, .proto = 200};
-    assert_int_equal(ib_ip4_output(&t->s, ib_pkt_alloc(t->h.env.pool, IB_PKT_HEADROOM, 4), &tx),
-                     0);
+    assert_int_equal(ib_ip4_output(&t->s, ib_pkt_alloc(t->h.env.pool, IB_PKT_HEADROOM, 4), &tx), 0);
     ih_free(t);
 }
 
@@ -606,9 +634,8 @@ static void test_stack(void **state)
     assert_int_equal(r->plen, 16);
     assert_int_equal(r->proto, IB_RT_CONNECTED);
     assert_int_equal(r->gateway, 0);
-    assert_int_equal(ib_stack_add_route(&t->s, IB_IP4(172, 16, 1, 9), 12, IB_IP4(10, 2, 0, 1),
-                                        NULL),
-                     0);
+    assert_int_equal(
+        ib_stack_add_route(&t->s, IB_IP4(172, 16, 1, 9), 12, IB_IP4(10, 2, 0, 1), NULL), 0);
     r = ib_fib_lookup(&t->s.fib, IB_IP4(172, 20, 0, 1));
     assert_non_null(r);
     assert_int_equal(r->prefix, IB_IP4(172, 16, 0, 0));

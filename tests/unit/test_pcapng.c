@@ -468,6 +468,50 @@ static void test_world_late_link(void **state)
     wfx_free(&x, subs, 1);
 }
 
+/* Names that sanitize to the same file name: the later link gets its id
+ * appended, and each file holds its own link's interfaces. */
+static void test_name_collision(void **state)
+{
+    (void)state;
+    struct ib_world *w = ib_world_new(1);
+    assert_non_null(w);
+    const char *nodes[4] = {"a b", "c d", "a_b", "c_d"};
+    struct ib_netif *nif[4];
+    for (int i = 0; i < 4; i++) {
+        struct ib_stack *s = ib_world_add_host(w, nodes[i]);
+        assert_non_null(s);
+        nif[i] = ib_world_add_netif(w, &s->node, "e0");
+        assert_non_null(nif[i]);
+    }
+    assert_non_null(ib_world_connect(w, nif[0], nif[1], NULL));
+    assert_non_null(ib_world_connect(w, nif[2], nif[3], NULL));
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/tmp/ib_pcapng_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    struct ib_pcapng *pc = ib_pcapng_open_world(w, dir);
+    assert_non_null(pc);
+    assert_int_equal(ib_pcapng_close(pc), 0);
+    ib_world_free(w);
+
+    static const char *const files[2] = {"a_b_e0--c_d_e0.pcapng", "a_b_e0--c_d_e0-1.pcapng"};
+    for (int i = 0; i < 2; i++) {
+        char path[128];
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        size_t len;
+        char *buf = slurp(path, &len);
+        struct blk k[4];
+        assert_int_equal(walk((const uint8_t *)buf, len, k, IB_ARRAY_LEN(k)), 3);
+        uint16_t vl = 0;
+        const uint8_t *v = find_opt(&k[1], 16, 2, &vl);
+        assert_non_null(v);
+        assert_int_equal(vl, 6);
+        assert_memory_equal(v, i == 0 ? "a b:e0" : "a_b:e0", 6);
+        free(buf);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 /* The directory cannot be made under a regular file. */
 static void test_open_bad_dir(void **state)
 {
@@ -499,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_world_capture),
         cmocka_unit_test(test_world_deterministic),
         cmocka_unit_test(test_world_late_link),
+        cmocka_unit_test(test_name_collision),
         cmocka_unit_test(test_open_bad_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -204,8 +204,8 @@ static void test_alloc_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_push_pull),  cmocka_unit_test(test_pool_recycles),
-        cmocka_unit_test(test_large),      cmocka_unit_test(test_refs),
+        cmocka_unit_test(test_push_pull),     cmocka_unit_test(test_pool_recycles),
+        cmocka_unit_test(test_large),         cmocka_unit_test(test_refs),
         cmocka_unit_test(test_clone_unshare), cmocka_unit_test(test_alloc_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

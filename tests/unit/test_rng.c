@@ -145,8 +145,8 @@ static void test_derive(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_xoshiro_vector), cmocka_unit_test(test_splitmix_seed),
-        cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_below),
+        cmocka_unit_test(test_xoshiro_vector),    cmocka_unit_test(test_splitmix_seed),
+        cmocka_unit_test(test_deterministic),     cmocka_unit_test(test_below),
         cmocka_unit_test(test_double_and_chance), cmocka_unit_test(test_derive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

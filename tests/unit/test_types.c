@@ -35,9 +35,9 @@ static void test_ip4_from_str(void **state)
     assert_int_equal(plen, 0);
 
     static const char *const bad[] = {
-        "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", " 1.2.3.4", "1..2.3", "1.2.3.",
-        "01.2.3.4", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/08", "a.b.c.d", "1.2.3.-4", "1234.1.1.1",
-        "1.2.3.4/24x",
+        "",        "1.2.3",    "1.2.3.4.5",  "256.1.1.1",   "1.2.3.4 ", " 1.2.3.4",
+        "1..2.3",  "1.2.3.",   "01.2.3.4",   "1.2.3.4/33",  "1.2.3.4/", "1.2.3.4/08",
+        "a.b.c.d", "1.2.3.-4", "1234.1.1.1", "1.2.3.4/24x",
     };
     for (size_t i = 0; i < IB_ARRAY_LEN(bad); i++) {
         a = 0x12345678;
@@ -79,8 +79,14 @@ static void test_mac(void **state)
     assert_false(ib_mac_eq(&m, &ib_mac_broadcast));
 
     static const char *const bad[] = {
-        "", "02:00:5e:10:ab", "02:00:5e:10:ab:ff:00", "2:00:5e:10:ab:ff", "02-00-5e-10-ab-ff",
-        "02:00:5e:10:ab:fg", "02:00:5e:10:ab:ff ", "0200.5e10.abff",
+        "",
+        "02:00:5e:10:ab",
+        "02:00:5e:10:ab:ff:00",
+        "2:00:5e:10:ab:ff",
+        "02-00-5e-10-ab-ff",
+        "02:00:5e:10:ab:fg",
+        "02:00:5e:10:ab:ff ",
+        "0200.5e10.abff",
     };
     for (size_t i = 0; i < IB_ARRAY_LEN(bad); i++) {
         m = ib_mac_zero;
@@ -140,9 +146,9 @@ static void test_drop_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ip4_str), cmocka_unit_test(test_ip4_from_str),
-        cmocka_unit_test(test_ip4_mask), cmocka_unit_test(test_mac),
-        cmocka_unit_test(test_get_put), cmocka_unit_test(test_err_str),
+        cmocka_unit_test(test_ip4_str),    cmocka_unit_test(test_ip4_from_str),
+        cmocka_unit_test(test_ip4_mask),   cmocka_unit_test(test_mac),
+        cmocka_unit_test(test_get_put),    cmocka_unit_test(test_err_str),
         cmocka_unit_test(test_drop_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
