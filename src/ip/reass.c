@@ -22,8 +22,8 @@
 const struct ib_reass_config ib_reass_defaults = {
     .timeout = IB_SEC(30),
     .max_datagrams = 64,
-    .max_bytes = 256u * 1024u,
-    .max_frags = 64,
+    .max_bytes = 4u * 1024u * 1024u, /* Linux ipfrag_high_thresh */
+    .max_frags = 256, /* 64 KiB at MTU 576 is 118 fragments */
 };
 
 struct ib_reass_frag {

@@ -22,7 +22,7 @@ const struct ib_arp_config ib_arp_defaults = {
     .timeout = IB_SEC(60),
     .retry = IB_SEC(1),
     .max_tries = 3,
-    .max_queue = 8,
+    .max_queue = 64, /* a 64 KiB datagram is 45 fragments at MTU 1500 */
     .max_entries = 256,
 };
 

@@ -262,6 +262,7 @@ static void test_bad_sender_dropped(void **state)
 static void test_queue_and_release(void **state)
 {
     struct lh_host *t = *state;
+    t->s.cfg.arp.max_queue = 8;
     for (uint8_t i = 0; i < 10; i++)
         ib_arp_output(&t->nif, ip_pkt(t, IP_US, IP_2, i), IP_2);
     assert_int_equal(t->tx.n, 1);
