@@ -10,6 +10,7 @@
 #include "inetbox/netif.h"
 #include "inetbox/node.h"
 #include "inetbox/route.h"
+#include "inetbox/tcp.h"
 #include "inetbox/udp.h"
 
 #define IB_STACK_MAX_NETIFS 16
@@ -18,6 +19,7 @@ struct ib_stack_config {
     struct ib_arp_config arp;
     struct ib_reass_config reass;
     struct ib_icmp_config icmp;
+    struct ib_tcp_config tcp;
     uint8_t ttl;     /* default TTL for datagrams we originate */
     bool forwarding; /* a router (RFC 1812) rather than a host (RFC 1122) */
 };
@@ -47,6 +49,7 @@ struct ib_stack {
     } icmp_bucket;
     struct ib_icmp_echo *echo;
     struct ib_udp_pcb *udp;
+    struct ib_tcp_stack *tcp; /* allocated on first use */
     struct ib_ip4_stats ip_stats;
     struct ib_icmp_stats icmp_stats;
     struct ib_udp_stats udp_stats;

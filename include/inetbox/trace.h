@@ -52,7 +52,23 @@
     X(UDP_TRUNCATED, 4, "truncated UDP datagram")                                                  \
     X(UDP_BAD_LENGTH, 4, "bad UDP length")                                                         \
     X(UDP_BAD_CHECKSUM, 4, "bad UDP checksum")                                                     \
-    X(UDP_NO_LISTENER, 4, "no UDP listener on port")
+    X(UDP_NO_LISTENER, 4, "no UDP listener on port")                                              \
+    X(TCP_TRUNCATED, 4, "truncated TCP segment")                                                   \
+    X(TCP_BAD_OFFSET, 4, "bad TCP data offset")                                                    \
+    X(TCP_BAD_CHECKSUM, 4, "bad TCP checksum")                                                     \
+    X(TCP_BAD_OPTIONS, 4, "bad TCP options")                                                       \
+    X(TCP_BAD_FLAGS, 4, "invalid TCP flag combination")                                            \
+    X(TCP_NO_LISTENER, 4, "no TCP listener on port")                                               \
+    X(TCP_NOT_ACCEPTABLE, 4, "segment outside the receive window")                                 \
+    X(TCP_BAD_ACK, 4, "unacceptable ACK")                                                          \
+    X(TCP_PAWS, 4, "PAWS: old timestamp")                                                          \
+    X(TCP_RST_INVALID, 4, "RST outside the window")                                                \
+    X(TCP_CHALLENGE, 4, "answered with a challenge ACK")                                           \
+    X(TCP_BACKLOG_FULL, 4, "listen backlog full")                                                  \
+    X(TCP_BAD_COOKIE, 4, "invalid SYN cookie")                                                     \
+    X(TCP_OOO_FULL, 4, "out-of-order queue full")                                                  \
+    X(TCP_CLOSED, 4, "connection closed")                                                          \
+    X(TCP_TIME_WAIT, 4, "segment for a TIME_WAIT connection")
 
 enum ib_drop {
 #define IB_DROP_ENUM(name, layer, text) IB_DROP_##name,
@@ -92,6 +108,9 @@ enum ib_ev_kind {
     IB_EV_UDP_TX,
     IB_EV_UDP_RX,
     IB_EV_APP,          /* an application reports (u.app) */
+    IB_EV_TCP_STATE,    /* u.tcp: old -> new state, and what caused it */
+    IB_EV_TCP_INFO,     /* u.tcp: a snapshot of the connection's statistics */
+    IB_EV_TCP_RETRANSMIT, /* u.tcp.seq: a segment sent again (u.tcp.cause says why) */
     IB_EV__COUNT
 };
 
@@ -134,6 +153,18 @@ struct ib_event {
             bool corrupted; /* WIRE_RX: the link flipped a bit */
             bool duplicate; /* WIRE_TX: a copy made by the link */
         } link;
+        struct {
+            ib_ip4 laddr, raddr;
+            uint16_t lport, rport;
+            uint8_t old_state, new_state; /* enum ib_tcp_state */
+            uint8_t cause;                /* enum ib_tcp_cause */
+            uint8_t flags;                /* flags of the causing segment */
+            uint32_t seq, ack;            /* of the causing segment */
+            uint32_t cwnd, ssthresh, inflight, snd_wnd;
+            uint32_t srtt_us, rttvar_us, rto_us;
+            uint64_t bytes_acked, bytes_received;
+            uint32_t retransmits;
+        } tcp;
         struct {
             const char *what; /* e.g. "ping-reply", "traceroute-hop" */
             ib_ip4 peer;

@@ -42,6 +42,12 @@ enum ib_err {
     IB_ERR_QUEUED = -9,  /* not an error: waiting for ARP */
     IB_ERR_TOOBIG = -10,
     IB_ERR_IO = -11,
+    IB_ERR_RESET = -12,    /* the peer reset the connection */
+    IB_ERR_TIMEOUT = -13,  /* retransmissions gave up */
+    IB_ERR_REFUSED = -14,  /* RST in answer to our SYN */
+    IB_ERR_CLOSED = -15,   /* the operation needs an open connection */
+    IB_ERR_AGAIN = -16,    /* no room (send) or no data (recv) now */
+    IB_ERR_UNREACH = -17,  /* a hard ICMP error ended the connection */
 };
 
 const char *ib_err_str(int err);

@@ -36,6 +36,18 @@ const char *ib_err_str(int err)
         return "too big";
     case IB_ERR_IO:
         return "I/O error";
+    case IB_ERR_RESET:
+        return "connection reset";
+    case IB_ERR_TIMEOUT:
+        return "connection timed out";
+    case IB_ERR_REFUSED:
+        return "connection refused";
+    case IB_ERR_CLOSED:
+        return "connection closed";
+    case IB_ERR_AGAIN:
+        return "try again";
+    case IB_ERR_UNREACH:
+        return "destination unreachable";
     }
     return "unknown error";
 }

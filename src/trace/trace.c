@@ -42,6 +42,9 @@ static const char *const ev_kind_names[IB_EV__COUNT] = {
     [IB_EV_UDP_TX] = "udp_tx",
     [IB_EV_UDP_RX] = "udp_rx",
     [IB_EV_APP] = "app",
+    [IB_EV_TCP_STATE] = "tcp_state",
+    [IB_EV_TCP_INFO] = "tcp_info",
+    [IB_EV_TCP_RETRANSMIT] = "tcp_retransmit",
 };
 
 int ib_trace_attach(struct ib_trace *tr, ib_observer_fn fn, void *ctx)

@@ -6,7 +6,9 @@
  * on eth0, default route via 10.0.0.2) or, when bit 0 of the first input
  * byte is set, a router (forwarding on, second interface 10.0.1.1/24 with a
  * 576-byte MTU, routes 192.168.0.0/16 via 10.0.1.2 and 172.16.0.0/12 via
- * the never-answering 10.0.1.99). It runs a UDP echo service on port 7
+ * the never-answering 10.0.1.99). Bit 1 of that byte shrinks the limits
+ * (reassembly buffers, ARP queue and cache, ICMP error burst) so a short
+ * input reaches them. It runs a UDP echo service on port 7
  * (RFC 862) and an ICMP echo endpoint (id 0x1234), and at start sends a
  * ping and a datagram to 10.0.0.2 (static ARP entry) and a ping to 10.0.0.3
  * (unresolved), so replies and errors quoting them can match.
@@ -336,7 +338,7 @@ static inline void ib_fuzz_echo_err(struct ib_icmp_echo *e, ib_ip4 from, uint8_t
     fz->res.echo_err[type]++;
 }
 
-static inline void ib_fuzz_setup(struct ib_fuzz *fz, bool router)
+static inline void ib_fuzz_setup(struct ib_fuzz *fz, bool router, bool tight)
 {
     static const struct ib_netif_ops ops = {ib_fuzz_xmit};
     static const char *const names[2] = {"eth0", "eth1"};
@@ -353,6 +355,14 @@ static inline void ib_fuzz_setup(struct ib_fuzz *fz, bool router)
 
     struct ib_stack_config cfg = ib_stack_defaults;
     cfg.forwarding = router;
+    if (tight) {
+        cfg.reass.max_datagrams = 3;
+        cfg.reass.max_bytes = 12 * IB_PKT_BUF_SIZE;
+        cfg.reass.max_frags = 4;
+        cfg.arp.max_queue = 2;
+        cfg.arp.max_entries = 4;
+        cfg.icmp.burst = 2;
+    }
     ib_stack_init(&fz->s, &fz->env, router ? "router" : "host", 1, 1, &cfg);
     for (unsigned i = 0; i < (router ? 2u : 1u); i++) {
         struct ib_netif *nif = &fz->nif[i];
@@ -515,7 +525,7 @@ static inline void ib_fuzz_run(enum ib_fuzz_kind kind, const uint8_t *data, size
         return;
     struct ib_fuzz *fz = calloc(1, sizeof(*fz));
     IB_FUZZ_CHECK(fz != NULL, "out of memory");
-    ib_fuzz_setup(fz, data[0] & 1);
+    ib_fuzz_setup(fz, data[0] & 1, data[0] & 2);
     data++;
     len--;
     uint16_t id = 0;

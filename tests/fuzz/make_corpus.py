@@ -12,7 +12,7 @@ import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-HOST, ROUTER = 0, 1
+HOST, ROUTER, TIGHT = 0, 1, 2
 F_CSUM, F_LEN, F_IF1, F_BCAST, F_ADDR = 0x08, 0x10, 0x20, 0x40, 0x80
 FIX = F_CSUM | F_LEN
 T_1MS, T_1S = 1, 4
@@ -127,6 +127,13 @@ SEEDS = {
                                  FIX | T_1S)),
         "frag_timeout": seed(HOST, rec(ipv4("10.0.0.2", "10.0.0.1", 17, HELLO[:8], ident=9,
                                             frag=0x2000), FIX)),
+        # Tight limits: at most 4 fragments per datagram, 3 datagrams.
+        "tight_too_many_frags": seed(TIGHT, *[
+            rec(ipv4("10.0.0.2", "10.0.0.1", 17, bytes(8), ident=20, frag=0x2000 | i), FIX)
+            for i in range(5)]),
+        "tight_no_space": seed(TIGHT, *[
+            rec(ipv4("10.0.0.2", "10.0.0.1", 17, bytes(8), ident=30 + i, frag=0x2000), FIX)
+            for i in range(4)]),
         "bad_proto": seed(HOST, rec(ipv4("10.0.0.2", "10.0.0.1", 99, b"what is this?"), FIX)),
         "router_fragment": seed(ROUTER, rec(ipv4("10.0.0.2", "192.168.1.1", 17, BIG_UDP), FIX)),
         "router_df": seed(ROUTER, rec(ipv4("10.0.0.2", "192.168.1.1", 17, BIG_UDP, frag=0x4000),

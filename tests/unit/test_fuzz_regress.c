@@ -82,6 +82,20 @@ static void reass_timeout(const struct ib_fuzz_result *r)
     assert_int_equal(r->icmp_out[IB_ICMP_TIME_EXCEEDED], 1);
     assert_int_equal(r->udp_rx, 0);
 }
+/* RFC 1122 §3.3.2: reassembly resources are bounded; a datagram that
+ * cannot take another fragment is discarded whole. */
+static void reass_too_many(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_FRAG_TOO_MANY], 1);
+    assert_int_equal(r->drops[IB_DROP_FRAG_TIMEOUT], 0);
+}
+/* ...and a fourth datagram finds no room while three are pending; those
+ * three then time out. */
+static void reass_no_space(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_FRAG_NO_SPACE], 1);
+    assert_int_equal(r->drops[IB_DROP_FRAG_TIMEOUT], 3);
+}
 /* RFC 1122 §3.2.2.1: protocol unreachable. */
 static void proto_unreach(const struct ib_fuzz_result *r)
 {
@@ -157,6 +171,8 @@ static const struct {
     {"ipv4", "frag_pair", reassembled_echo},
     {"ipv4", "frag_reverse", reassembled_echo},
     {"ipv4", "frag_timeout", reass_timeout},
+    {"ipv4", "tight_too_many_frags", reass_too_many},
+    {"ipv4", "tight_no_space", reass_no_space},
     {"ipv4", "bad_proto", proto_unreach},
     {"ipv4", "router_fragment", router_fragments},
     {"ipv4", "router_df", router_needfrag},
