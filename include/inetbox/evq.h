@@ -47,10 +47,13 @@ struct ib_evq_ent {
     uint64_t gen;
 };
 
+/* A fixed-size block of a slot's FIFO (private to evq.c). */
+struct ib_evq_chunk;
+
 struct ib_evq_slot {
-    struct ib_evq_ent *v;
-    uint32_t head, len, cap;
-    ib_time min; /* earliest entry time, valid while len > 0 */
+    struct ib_evq_chunk *head, *tail; /* NULL when the slot is empty */
+    uint32_t rd, wr; /* next entry to read in head, to write in tail */
+    ib_time min; /* earliest entry time, valid while the slot is not empty */
 };
 
 struct ib_evq {
@@ -60,6 +63,8 @@ struct ib_evq {
     uint64_t executed; /* timer callbacks run */
     uint64_t bitmap[8][4];
     struct ib_evq_slot slot[8][256];
+    struct ib_evq_chunk *spare; /* chunks kept for reuse */
+    uint64_t nspare, nchunks; /* nchunks: allocated, spare ones included */
 };
 
 void ib_evq_init(struct ib_evq *q);

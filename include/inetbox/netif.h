@@ -30,8 +30,8 @@ struct ib_netif {
     struct ib_mac mac;
     ib_ip4 addr; /* 0 while unconfigured */
     uint8_t plen;
-    uint8_t index; /* position in the owner's interface list */
     bool up;
+    uint16_t index; /* position in the owner's interface list */
     uint16_t mtu; /* largest IPv4 datagram the link carries */
     struct ib_node *node;
     ib_netif_input_fn input;

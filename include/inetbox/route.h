@@ -13,8 +13,8 @@
 struct ib_route {
     ib_ip4 prefix; /* masked */
     uint8_t plen;
-    uint8_t ifindex;
     uint8_t proto; /* IB_RT_CONNECTED, IB_RT_STATIC, ... */
+    uint16_t ifindex;
     ib_ip4 gateway; /* 0: destination is on-link */
     uint32_t metric;
 };

@@ -13,7 +13,8 @@
 #include "inetbox/tcp.h"
 #include "inetbox/udp.h"
 
-#define IB_STACK_MAX_NETIFS 16
+/* Interfaces per stack, at most (ib_netif.index is 16 bits). */
+#define IB_STACK_MAX_NETIFS 65535u
 
 struct ib_stack_config {
     struct ib_arp_config arp;
@@ -37,8 +38,8 @@ struct ib_udp_stats {
 struct ib_stack {
     struct ib_node node; /* first: a stack is a node */
     struct ib_stack_config cfg;
-    struct ib_netif *nifs[IB_STACK_MAX_NETIFS];
-    uint8_t n_nifs;
+    struct ib_netif **nifs; /* grown on demand: a dumbbell router has 1001 */
+    uint16_t n_nifs, cap_nifs;
     uint16_t ip_id;
     uint16_t next_port; /* ephemeral port cursor */
     struct ib_fib fib;

@@ -33,7 +33,10 @@ struct ib_tcp_hdr {
 
 /* Validates the data offset, the option lengths (RFC 9293 §3.1: an
  * unknown option is skipped by its length; a malformed length is an error)
- * and the checksum over the pseudo-header. Returns 0 or a drop reason. */
+ * and the checksum over the pseudo-header. Returns 0 or a drop reason;
+ * after IB_DROP_TCP_BAD_CHECKSUM or IB_DROP_TCP_BAD_OPTIONS the fixed
+ * header fields of h are filled (decoders show them). A checksum error is
+ * reported before an option error. */
 int ib_tcp_parse(const uint8_t *b, size_t len, ib_ip4 src, ib_ip4 dst, struct ib_tcp_hdr *h);
 /* Like ib_tcp_parse without the checksum (decoders of quoted segments). */
 int ib_tcp_parse_nocsum(const uint8_t *b, size_t len, struct ib_tcp_hdr *h);

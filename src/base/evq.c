@@ -11,6 +11,12 @@
  * a slot and every move is an append, entries of equal time leave in the
  * order they were armed (DESIGN.md: time, then insertion sequence).
  *
+ * A slot is a FIFO of fixed-size chunks shared by the whole wheel: a
+ * redistribution hands each chunk back as soon as it is read, and the
+ * entries it moves take chunks from the same spare list, so the wheel holds
+ * about pending entries plus one partial chunk per occupied slot, whatever
+ * each slot held at its peak.
+ *
  * With millions of timers pending, the cost that dominates is not the wheel
  * but the cache miss on each timer when it runs; see push(). */
 #include "inetbox/evq.h"
@@ -18,36 +24,65 @@
 #include <stdlib.h>
 
 #define IB_EVQ_LEVELS 8
-#define IB_EVQ_SLOT_MIN_CAP 8u
+#define IB_EVQ_CHUNK 64u
+/* Spare chunks beyond SPARE_MIN + in-use / SPARE_DIV go back to malloc. */
+#define IB_EVQ_SPARE_MIN 64u
+#define IB_EVQ_SPARE_DIV 8u
+
+struct ib_evq_chunk {
+    struct ib_evq_chunk *next;
+    struct ib_evq_ent e[IB_EVQ_CHUNK];
+};
 
 void ib_evq_init(struct ib_evq *q)
 {
     memset(q, 0, sizeof(*q));
 }
 
+static void free_list(struct ib_evq_chunk *c)
+{
+    while (c) {
+        struct ib_evq_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
 void ib_evq_destroy(struct ib_evq *q)
 {
     for (int l = 0; l < IB_EVQ_LEVELS; l++)
         for (int s = 0; s < 256; s++)
-            free(q->slot[l][s].v);
+            free_list(q->slot[l][s].head);
+    free_list(q->spare);
     memset(q, 0, sizeof(*q));
 }
 
-/* Makes room for one more entry at the tail of a slot's FIFO. */
-static int slot_grow(struct ib_evq_slot *sl)
+static struct ib_evq_chunk *chunk_get(struct ib_evq *q)
 {
-    if (sl->head > 0 && sl->head >= sl->len) {
-        /* Half or more of the vector is consumed: slide instead of growing. */
-        memmove(sl->v, sl->v + sl->head, sl->len * sizeof(*sl->v));
-        sl->head = 0;
-        return IB_OK;
+    struct ib_evq_chunk *c = q->spare;
+    if (c) {
+        q->spare = c->next;
+        q->nspare--;
+    } else {
+        c = malloc(sizeof(*c));
+        if (!c) return NULL;
+        q->nchunks++;
     }
-    uint32_t cap = sl->cap ? sl->cap * 2 : IB_EVQ_SLOT_MIN_CAP;
-    struct ib_evq_ent *v = realloc(sl->v, cap * sizeof(*v));
-    if (!v) return IB_ERR_NOMEM;
-    sl->v = v;
-    sl->cap = cap;
-    return IB_OK;
+    c->next = NULL;
+    return c;
+}
+
+static void chunk_put(struct ib_evq *q, struct ib_evq_chunk *c)
+{
+    if (q->nspare >= IB_EVQ_SPARE_MIN + (q->nchunks - q->nspare) / IB_EVQ_SPARE_DIV) {
+        /* The wheel shrank: keep only a margin of spares. */
+        free(c);
+        q->nchunks--;
+        return;
+    }
+    c->next = q->spare;
+    q->spare = c;
+    q->nspare++;
 }
 
 /* Appends an entry to the slot its time maps to. Forced inline: it is the
@@ -63,10 +98,24 @@ static inline __attribute__((always_inline)) int push(struct ib_evq *q, ib_time 
      * fetch its timer now, while many misses can overlap, rather than one
      * by one when it runs. */
     if (l == 0) __builtin_prefetch(t);
-    if (sl->head + sl->len == sl->cap && slot_grow(sl) != IB_OK) return IB_ERR_NOMEM;
-    if (sl->len == 0 || time < sl->min) sl->min = time;
-    sl->v[sl->head + sl->len++] = (struct ib_evq_ent){time, t, gen};
-    q->bitmap[l][s >> 6] |= 1ull << (s & 63);
+    if (!sl->head) {
+        struct ib_evq_chunk *c = chunk_get(q);
+        if (!c) return IB_ERR_NOMEM;
+        sl->head = sl->tail = c;
+        sl->rd = sl->wr = 0;
+        sl->min = time;
+        q->bitmap[l][s >> 6] |= 1ull << (s & 63);
+    } else {
+        if (sl->wr == IB_EVQ_CHUNK) {
+            struct ib_evq_chunk *c = chunk_get(q);
+            if (!c) return IB_ERR_NOMEM;
+            sl->tail->next = c;
+            sl->tail = c;
+            sl->wr = 0;
+        }
+        if (time < sl->min) sl->min = time;
+    }
+    sl->tail->e[sl->wr++] = (struct ib_evq_ent){time, t, gen};
     return IB_OK;
 }
 
@@ -84,9 +133,9 @@ static inline struct ib_evq_slot *first_slot(const struct ib_evq *q, int *level,
     return NULL;
 }
 
-static inline void slot_empty(struct ib_evq *q, struct ib_evq_slot *sl, int l, unsigned s)
+static inline void slot_clear(struct ib_evq *q, struct ib_evq_slot *sl, int l, unsigned s)
 {
-    sl->head = sl->len = 0;
+    sl->head = sl->tail = NULL;
     q->bitmap[l][s >> 6] &= ~(1ull << (s & 63));
 }
 
@@ -98,26 +147,42 @@ static bool pop(struct ib_evq *q, ib_time limit, struct ib_evq_ent *out)
     unsigned s;
     struct ib_evq_slot *sl;
     while ((sl = first_slot(q, &l, &s)) != NULL && sl->min <= limit) {
-        if (l == 0 || sl->len == 1) {
+        struct ib_evq_chunk *c = sl->head;
+        bool single = c == sl->tail && sl->wr - sl->rd == 1;
+        if (l == 0 || single) {
             /* A level-0 slot holds one time, a lone entry is the minimum:
              * either way the head is the earliest entry. */
-            *out = sl->v[sl->head];
+            *out = c->e[sl->rd++];
             if (l > 0) q->base = (uint64_t)out->time;
-            if (--sl->len == 0)
-                slot_empty(q, sl, l, s);
-            else
-                sl->head++;
+            if (single) {
+                slot_clear(q, sl, l, s);
+                chunk_put(q, c);
+            } else if (sl->rd == IB_EVQ_CHUNK) {
+                sl->head = c->next;
+                sl->rd = 0;
+                chunk_put(q, c);
+            }
             q->pending--;
             return true;
         }
         q->base = (uint64_t)sl->min;
         /* Every entry of this slot agrees with the new base above byte l,
-         * so each falls to a lower level, in order; none comes back here,
-         * so the slot can be read while the others fill. */
-        for (uint32_t i = sl->head; i < sl->head + sl->len; i++)
-            if (push(q, sl->v[i].time, sl->v[i].t, sl->v[i].gen) != IB_OK)
-                abort(); /* the wheel cannot lose entries it promised to run */
-        slot_empty(q, sl, l, s);
+         * so each falls to a lower level, in order, and none comes back
+         * here: the slot is detached first, and each chunk, once read, is
+         * spare for the entries that fall. */
+        uint32_t rd = sl->rd, wr = sl->wr;
+        struct ib_evq_chunk *last = sl->tail;
+        slot_clear(q, sl, l, s);
+        while (c) {
+            uint32_t end = c == last ? wr : IB_EVQ_CHUNK;
+            for (uint32_t i = rd; i < end; i++)
+                if (push(q, c->e[i].time, c->e[i].t, c->e[i].gen) != IB_OK)
+                    abort(); /* the wheel cannot lose entries it promised to run */
+            struct ib_evq_chunk *next = c->next;
+            chunk_put(q, c);
+            c = next;
+            rd = 0;
+        }
     }
     return false;
 }
@@ -169,12 +234,15 @@ bool ib_evq_run_one(struct ib_evq *q, ib_time limit)
 /* Unhooks the entries of t in one slot; returns how many. */
 static uint32_t forget_in_slot(struct ib_evq_slot *sl, const struct ib_timer *t)
 {
-    uint32_t n = 0;
-    for (uint32_t i = sl->head; i < sl->head + sl->len; i++)
-        if (sl->v[i].t == t) {
-            sl->v[i].t = NULL;
-            n++;
-        }
+    uint32_t n = 0, rd = sl->rd;
+    for (struct ib_evq_chunk *c = sl->head; c; c = c->next, rd = 0) {
+        uint32_t end = c == sl->tail ? sl->wr : IB_EVQ_CHUNK;
+        for (uint32_t i = rd; i < end; i++)
+            if (c->e[i].t == t) {
+                c->e[i].t = NULL;
+                n++;
+            }
+    }
     return n;
 }
 

@@ -188,6 +188,9 @@ static int icmp_deliver_error(struct ib_stack *s, const struct ib_ip4_hdr *ip,
     case IB_IPPROTO_UDP:
         ib_udp_icmp_error(s, ip->src, h->type, h->code, q, qlen);
         return 0;
+    case IB_IPPROTO_TCP:
+        ib_tcp_icmp_error(s, ip->src, h->type, h->code, h->rest, q, qlen);
+        return 0;
     case IB_IPPROTO_ICMP:
         if (q[hlen] == IB_ICMP_ECHO_REQUEST) {
             struct ib_icmp_echo *e = icmp_echo_find(s, ib_get16(q + hlen + 4));

@@ -218,13 +218,16 @@ static void ip4_deliver(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt 
     switch (h->proto) {
     case IB_IPPROTO_ICMP:
     case IB_IPPROTO_UDP:
+    case IB_IPPROTO_TCP:
         s->ip_stats.delivered++;
         ip4_trace(s, IB_EV_IP_RX, nif, p);
         ib_pkt_pull(p, h->hlen);
         if (h->proto == IB_IPPROTO_ICMP)
             ib_icmp_input(s, nif, p, h);
-        else
+        else if (h->proto == IB_IPPROTO_UDP)
             ib_udp_input(s, nif, p, h);
+        else
+            ib_tcp_input(s, nif, p, h);
         return;
     default:
         /* RFC 1122 §3.2.2.1: protocol unreachable when the transport

@@ -26,6 +26,7 @@ void ib_stack_init(struct ib_stack *s, struct ib_env *env, const char *name, uin
     if (s->cfg.reass.timeout == 0) s->cfg.reass = ib_reass_defaults;
     if (s->cfg.icmp.rate == 0 && s->cfg.icmp.burst == 0) s->cfg.icmp = ib_icmp_defaults;
     if (s->cfg.ttl == 0) s->cfg.ttl = ib_stack_defaults.ttl;
+    if (s->cfg.tcp.sndbuf == 0 && s->cfg.tcp.rcvbuf == 0) s->cfg.tcp = ib_tcp_defaults;
     ib_node_init(&s->node, env, s->cfg.forwarding ? IB_NODE_ROUTER : IB_NODE_HOST, name, id, seed);
     ib_fib_init(&s->fib);
     ib_reass_init(&s->reass);
@@ -43,6 +44,7 @@ void ib_stack_init(struct ib_stack *s, struct ib_env *env, const char *name, uin
 
 void ib_stack_destroy(struct ib_stack *s)
 {
+    ib_tcp_stack_destroy(s);
     ib_reass_destroy(&s->reass);
     ib_fib_destroy(&s->fib);
     ib_timer_cancel(&s->lo_timer);
@@ -55,11 +57,23 @@ void ib_stack_destroy(struct ib_stack *s)
     s->lo_tail = NULL;
     for (unsigned i = 0; i < s->n_nifs; i++)
         ib_arp_cache_destroy(&s->nifs[i]->arp);
+    free(s->nifs);
+    s->nifs = NULL;
+    s->n_nifs = s->cap_nifs = 0;
 }
 
 int ib_stack_add_netif(struct ib_stack *s, struct ib_netif *nif)
 {
     if (s->n_nifs >= IB_STACK_MAX_NETIFS) return IB_ERR_NOMEM;
+    if (s->n_nifs == s->cap_nifs) {
+        /* Most hosts have one interface; routers double as they grow. */
+        uint32_t cap = s->cap_nifs ? 2u * s->cap_nifs : 1u;
+        if (cap > IB_STACK_MAX_NETIFS) cap = IB_STACK_MAX_NETIFS;
+        struct ib_netif **n = realloc(s->nifs, cap * sizeof(*n));
+        if (!n) return IB_ERR_NOMEM;
+        s->nifs = n;
+        s->cap_nifs = (uint16_t)cap;
+    }
     nif->index = s->n_nifs;
     nif->node = &s->node;
     nif->input = ib_eth_input;

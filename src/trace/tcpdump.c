@@ -21,6 +21,8 @@
 #include "inetbox/ipv4.h"
 #include "inetbox/netif.h"
 #include "inetbox/node.h"
+#include "inetbox/tcp.h"
+#include "inetbox/tcp_wire.h"
 #include "inetbox/udp.h"
 
 /* A bounded string being appended to; output past cap is cut off. */
@@ -240,6 +242,134 @@ static void put_udp(struct out *o, const uint8_t *b, size_t len, uint32_t plen,
         put(o, " [bad udp cksum]");
 }
 
+/* The TCP options as they are on the wire, in tcpdump's words:
+ * "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7". A length that runs off
+ * the header ends the list with "[bad opt]" (RFC 9293 §3.1). */
+static void put_tcp_opts(struct out *o, const uint8_t *b, size_t len)
+{
+    put(o, ", options [");
+    for (size_t i = 0; i < len;) {
+        uint8_t kind = b[i];
+        if (i > 0)
+            put(o, ",");
+        if (kind == 0) {
+            put(o, "eol");
+            break;
+        }
+        if (kind == 1) {
+            put(o, "nop");
+            i++;
+            continue;
+        }
+        size_t olen = i + 1 < len ? b[i + 1] : 0;
+        if (olen < 2 || olen > len - i) {
+            put(o, "[bad opt]");
+            break;
+        }
+        const uint8_t *v = b + i + 2;
+        /* RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018 §2 and §3 */
+        if (kind == 2 && olen == 4) {
+            put(o, "mss %u", ib_get16(v));
+        } else if (kind == 3 && olen == 3) {
+            put(o, "wscale %u", v[0]);
+        } else if (kind == 4 && olen == 2) {
+            put(o, "sackOK");
+        } else if (kind == 5 && olen >= 10 && (olen - 2) % 8 == 0) {
+            put(o, "sack %zu ", (olen - 2) / 8);
+            for (size_t k = 0; k + 8 <= olen - 2; k += 8)
+                put(o, "{%u:%u}", (unsigned)ib_get32(v + k), (unsigned)ib_get32(v + k + 4));
+        } else if (kind == 8 && olen == 10) {
+            put(o, "TS val %u ecr %u", (unsigned)ib_get32(v), (unsigned)ib_get32(v + 4));
+        } else {
+            put(o, "opt-%u[len %zu]", kind, olen);
+        }
+        i += olen;
+    }
+    put(o, "]");
+}
+
+/* "Flags [S.]": tcpdump's letters, lowest bit first (RFC 9293 §3.1,
+ * RFC 3168 §23.2 for E and W). */
+static void put_tcp_flags(struct out *o, uint8_t flags)
+{
+    static const char letters[8] = {'F', 'S', 'R', 'P', '.', 'U', 'E', 'W'};
+    char s[9];
+    size_t n = 0;
+    for (unsigned i = 0; i < 8; i++)
+        if (flags & (1u << i))
+            s[n++] = letters[i];
+    s[n] = '\0';
+    put(o, "Flags [%s]", n ? s : "none");
+}
+
+/* "49152 > 80: Flags [P.], seq 1:101, ack 1, win 502, options [...],
+ * length 100" like tcpdump -n with absolute sequence numbers (there is no
+ * flow state to make them relative). b holds len bytes of a plen-byte
+ * segment; with ip the addresses are shown and the checksum is checked
+ * when the whole segment is there and it is no first fragment. */
+static void put_tcp(struct out *o, const uint8_t *b, size_t len, uint32_t plen,
+                    const struct ib_ip4_hdr *ip, bool first_frag)
+{
+    if (ip) {
+        put_ip(o, ip->src);
+        if (len >= 4)
+            put(o, ".%u", ib_get16(b));
+        put(o, " > ");
+        put_ip(o, ip->dst);
+        if (len >= 4)
+            put(o, ".%u", ib_get16(b + 2));
+        put(o, ": ");
+    } else if (len >= 4) {
+        put(o, "%u > %u: ", ib_get16(b), ib_get16(b + 2));
+    }
+    struct ib_tcp_hdr h;
+    int why = ip ? ib_tcp_parse(b, len, ip->src, ip->dst, &h) : ib_tcp_parse_nocsum(b, len, &h);
+    if (why == IB_DROP_TCP_TRUNCATED) {
+        put(o, "[|tcp]");
+        return;
+    }
+    bool cut = false;
+    if (why == IB_DROP_TCP_BAD_OFFSET) {
+        size_t hlen = (size_t)(b[12] >> 4) * 4u;
+        if (hlen < IB_TCP_HLEN) {
+            put(o, "tcp %u [bad hdr length %zu - too short, < %u]", (unsigned)plen, hlen,
+                IB_TCP_HLEN);
+            return;
+        }
+        /* the options run past what we have: show the fixed header */
+        uint8_t tmp[IB_TCP_HLEN];
+        memcpy(tmp, b, sizeof(tmp));
+        tmp[12] = (uint8_t)((IB_TCP_HLEN / 4u) << 4);
+        if (ib_tcp_parse_nocsum(tmp, sizeof(tmp), &h) != 0)
+            return;
+        h.hlen = (uint8_t)hlen;
+        cut = true;
+    }
+    put_tcp_flags(o, h.flags);
+    uint32_t dlen = plen > h.hlen ? plen - h.hlen : 0;
+    /* tcpdump shows seq when it means something: data, SYN, FIN or RST */
+    if (dlen > 0 || (h.flags & (IB_TCP_SYN | IB_TCP_FIN | IB_TCP_RST))) {
+        put(o, ", seq %u", (unsigned)h.seq);
+        if (dlen > 0)
+            put(o, ":%u", (unsigned)(h.seq + dlen));
+    }
+    if (h.flags & IB_TCP_ACK)
+        put(o, ", ack %u", (unsigned)h.ack);
+    put(o, ", win %u", h.wnd);
+    if (h.flags & IB_TCP_URG)
+        put(o, ", urg %u", h.urp);
+    if (cut) {
+        put(o, " [|tcp]");
+        return;
+    }
+    if (h.hlen > IB_TCP_HLEN)
+        put_tcp_opts(o, b + IB_TCP_HLEN, h.hlen - IB_TCP_HLEN);
+    put(o, ", length %u", (unsigned)dlen);
+    /* RFC 9293 §3.1: the checksum covers the whole segment */
+    if (why == IB_DROP_TCP_BAD_CHECKSUM && !first_frag && len >= plen)
+        put(o, " [bad tcp cksum]");
+}
+
 /* An IPv4 datagram from its header: the static helper the frame decoder
  * and the drop lines (network-layer drops) share. */
 static void put_ip4(struct out *o, const uint8_t *b, size_t len)
@@ -272,6 +402,8 @@ static void put_ip4(struct out *o, const uint8_t *b, size_t len)
     bool more = (h.frag & IB_IP4_MF) != 0;
     if (off == 0 && h.proto == IB_IPPROTO_UDP) {
         put_udp(o, l4, avail, plen, &h, more);
+    } else if (off == 0 && h.proto == IB_IPPROTO_TCP) {
+        put_tcp(o, l4, avail, plen, &h, more);
     } else {
         put_ip(o, h.src);
         put(o, " > ");
@@ -414,6 +546,27 @@ static void put_dropped(struct out *o, const struct ib_event *ev)
     case IB_DROP_ICMP_UNHANDLED:
         put(o, ": ");
         put_icmp(o, ev->data, ev->len, ev->len, false);
+        return;
+    case IB_DROP_TCP_TRUNCATED:
+    case IB_DROP_TCP_BAD_OFFSET:
+    case IB_DROP_TCP_BAD_CHECKSUM:
+    case IB_DROP_TCP_BAD_OPTIONS:
+    case IB_DROP_TCP_BAD_FLAGS:
+    case IB_DROP_TCP_NO_LISTENER:
+    case IB_DROP_TCP_NOT_ACCEPTABLE:
+    case IB_DROP_TCP_BAD_ACK:
+    case IB_DROP_TCP_PAWS:
+    case IB_DROP_TCP_RST_INVALID:
+    case IB_DROP_TCP_CHALLENGE:
+    case IB_DROP_TCP_BACKLOG_FULL:
+    case IB_DROP_TCP_BAD_COOKIE:
+    case IB_DROP_TCP_OOO_FULL:
+    case IB_DROP_TCP_CLOSED:
+    case IB_DROP_TCP_TIME_WAIT:
+        /* TCP drops its input with the data at the TCP header, the IP
+         * header behind it: the ports and the segment, no addresses */
+        put(o, ": ");
+        put_tcp(o, ev->data, ev->len, ev->len, NULL, false);
         return;
     case IB_DROP_NOMEM:
         break;

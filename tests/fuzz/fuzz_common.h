@@ -8,9 +8,9 @@
  * 576-byte MTU, routes 192.168.0.0/16 via 10.0.1.2 and 172.16.0.0/12 via
  * the never-answering 10.0.1.99). Bit 1 of that byte shrinks the limits
  * (reassembly buffers, ARP queue and cache, ICMP error burst) so a short
- * input reaches them. It runs a UDP echo service on port 7
- * (RFC 862) and an ICMP echo endpoint (id 0x1234), and at start sends a
- * ping and a datagram to 10.0.0.2 (static ARP entry) and a ping to 10.0.0.3
+ * input reaches them. The stack runs a UDP echo service on port 7 (RFC
+ * 862) and an ICMP echo endpoint (id 0x1234), and at start sends a ping and
+ * a datagram to 10.0.0.2 (static ARP entry) and a ping to 10.0.0.3
  * (unresolved), so replies and errors quoting them can match.
  *
  * The rest of the input is a list of records, each received as one frame:
@@ -26,15 +26,27 @@
  * sel: low nibble the IPv4 source, high nibble the destination, indexes
  * into ib_fuzz_addr(). The eth harness takes the body as a whole frame;
  * arp wraps it in an Ethernet header, ipv4 too (the body is the datagram),
- * icmp and udp in Ethernet and a valid 20-byte IPv4 header.
+ * icmp, udp and tcp in Ethernet and a valid 20-byte IPv4 header.
+ *
+ * The tcp harness adds a listener on port 80 and, by bits 2-4 of the
+ * first byte (enum ib_fuzz_tcp_start), a connection with 10.0.0.2 that it
+ * first brings into a state (SYN_SENT, ESTABLISHED by either side,
+ * SYN_RECEIVED, FIN_WAIT_1, LAST_ACK, data in flight) by playing the peer,
+ * whose ISN is IB_FUZZ_PEER_ISS. Its records use ctl bit 3 to fix the TCP
+ * checksum and bit 4 for "relative" numbers (ib_fuzz_tcp_relative). The
+ * application reads all data, echoes it within a budget and shuts down on
+ * the peer's FIN.
  *
  * Oracles (abort() on failure, never on a drop): every frame the stack
  * sends is a well-formed Ethernet frame of at least 60 bytes whose ARP or
  * IPv4 content parses; what the stack originates has a valid ICMP/UDP
- * checksum, its own source address and a unicast destination, and ICMP
- * errors obey RFC 1122 §3.2.2; every drop is both counted and traced; after
- * the simulated clock ran 200 s past the last frame and the stack is
- * destroyed, no packet is left allocated. */
+ * checksum, its own source address and a unicast destination, ICMP
+ * errors obey RFC 1122 §3.2.2, TCP segments parse and carry SYN-only
+ * options only on a SYN, and callbacks see consistent states; every drop
+ * is both counted and traced; the tcpdump-style decoder describes every
+ * frame, in or out, within bounds; after the simulated clock ran 200 s
+ * past the last frame and the stack is destroyed, no packet is left
+ * allocated. */
 #ifndef IB_FUZZ_COMMON_H
 #define IB_FUZZ_COMMON_H
 
@@ -44,13 +56,18 @@
 #include "inetbox/cksum.h"
 #include "inetbox/eth.h"
 #include "inetbox/stack.h"
+#include "inetbox/tcp_wire.h"
 #include "inetbox/tcpdump.h"
 
-enum ib_fuzz_kind { IB_FUZZ_ETH, IB_FUZZ_ARP, IB_FUZZ_IP4, IB_FUZZ_ICMP, IB_FUZZ_UDP };
+enum ib_fuzz_kind { IB_FUZZ_ETH, IB_FUZZ_ARP, IB_FUZZ_IP4, IB_FUZZ_ICMP, IB_FUZZ_UDP, IB_FUZZ_TCP };
 
 #define IB_FUZZ_ECHO_ID 0x1234u
 #define IB_FUZZ_UDP_PORT 7u
 #define IB_FUZZ_MAX_ECHOES 64u /* bounds the work one input can cause */
+#define IB_FUZZ_TCP_PORT 80u
+#define IB_FUZZ_PEER_PORT 40000u
+#define IB_FUZZ_PEER_ISS 1000u     /* the ISN the harness uses as the TCP peer */
+#define IB_FUZZ_TCP_ECHO 65536u    /* bytes the TCP service echoes, at most */
 
 #define IB_FUZZ_F_CSUM 0x08u
 #define IB_FUZZ_F_LEN 0x10u
@@ -65,6 +82,11 @@ struct ib_fuzz_result {
     uint32_t arp_out[3];   /* by opcode */
     uint32_t icmp_out[19]; /* originated here, by type */
     uint32_t udp_out;      /* originated UDP datagrams */
+    uint32_t tcp_out, tcp_syn_out, tcp_rst_out; /* originated TCP segments */
+    uint32_t tcp_accepted, tcp_connected, tcp_eof, tcp_errors; /* TCP callbacks */
+    uint32_t tcp_rx;                      /* bytes the application read */
+    uint32_t tcp_entered[IB_TCP__NSTATES]; /* IB_EV_TCP_STATE events, by new state */
+    uint32_t tcp_retransmits;               /* IB_EV_TCP_RETRANSMIT events */
     uint32_t frags_out;
     uint32_t passed_out; /* IPv4 frames the router forwarded */
     uint32_t udp_rx, echo_rx;          /* application callbacks */
@@ -89,6 +111,13 @@ struct ib_fuzz {
     bool spoofed; /* a received datagram claimed one of our addresses */
     bool rx_frag; /* a received datagram was a fragment */
     uint32_t echoes_left;
+    uint32_t tcp_iss;   /* sequence number of the last SYN we sent */
+    uint16_t tcp_lport; /* and its source port */
+    uint32_t tcp_tsval; /* the last timestamp we sent (RFC 7323) */
+    uint16_t tcp_ip_id;
+    size_t tcp_echo_left;
+    struct ib_tcp *tcp_listener;
+    struct ib_tcp *tcp[4]; /* connections the application holds */
     struct ib_fuzz_result res;
 };
 
@@ -227,8 +256,29 @@ static inline void ib_fuzz_check_ip(struct ib_fuzz *fz, const struct ib_netif *n
                       "sent UDP datagram does not parse");
         IB_FUZZ_CHECK(uh.csum != 0, "sent UDP datagram without checksum");
         fz->res.udp_out++;
+    } else if (h.proto == IB_IPPROTO_TCP) {
+        struct ib_tcp_hdr th;
+        IB_FUZZ_CHECK(ib_tcp_parse(l4, payload, h.src, h.dst, &th) == 0,
+                      "sent TCP segment does not parse");
+        /* RFC 9293 §3.7.1, RFC 7323 §2.2, RFC 2018 §2: these options only
+         * ride on a SYN */
+        if (!(th.flags & IB_TCP_SYN))
+            IB_FUZZ_CHECK(!th.opt.has_mss && !th.opt.has_wscale && !th.opt.sack_ok,
+                          "SYN-only option on a non-SYN segment");
+        else
+            IB_FUZZ_CHECK(!(th.flags & (IB_TCP_RST | IB_TCP_FIN)), "SYN with RST or FIN");
+        fz->res.tcp_out++;
+        if (th.opt.has_ts)
+            fz->tcp_tsval = th.opt.ts_val;
+        if (th.flags & IB_TCP_RST)
+            fz->res.tcp_rst_out++;
+        if (th.flags & IB_TCP_SYN) {
+            fz->res.tcp_syn_out++;
+            fz->tcp_iss = th.seq;
+            fz->tcp_lport = th.sport;
+        }
     } else {
-        IB_FUZZ_CHECK(false, "originated a protocol other than ICMP or UDP");
+        IB_FUZZ_CHECK(false, "originated a protocol other than ICMP, UDP or TCP");
     }
 }
 
@@ -288,6 +338,13 @@ static inline void ib_fuzz_observe(void *ctx, const struct ib_event *ev)
         IB_FUZZ_CHECK(ev->reason > IB_DROP_NONE && ev->reason < IB_DROP__COUNT,
                       "drop without a reason");
         fz->res.drop_events++;
+    } else if (ev->kind == IB_EV_TCP_STATE) {
+        IB_FUZZ_CHECK(ev->u.tcp.old_state < IB_TCP__NSTATES &&
+                          ev->u.tcp.new_state < IB_TCP__NSTATES,
+                      "TCP state event with an unknown state");
+        fz->res.tcp_entered[ev->u.tcp.new_state]++;
+    } else if (ev->kind == IB_EV_TCP_RETRANSMIT) {
+        fz->res.tcp_retransmits++;
     }
 }
 
@@ -356,6 +413,9 @@ static inline void ib_fuzz_setup(struct ib_fuzz *fz, bool router, bool tight)
     struct ib_stack_config cfg = ib_stack_defaults;
     cfg.forwarding = router;
     if (tight) {
+        cfg.reass = ib_reass_defaults;
+        cfg.arp = ib_arp_defaults;
+        cfg.icmp = ib_icmp_defaults;
         cfg.reass.max_datagrams = 3;
         cfg.reass.max_bytes = 12 * IB_PKT_BUF_SIZE;
         cfg.reass.max_frags = 4;
@@ -432,6 +492,9 @@ static inline void ib_fuzz_fix_l4(uint8_t *ip, uint8_t *l4, size_t len, unsigned
             uint16_t c = ib_csum_fold(ib_csum_partial(l4, len, sum));
             ib_put16(l4 + 6, c ? c : 0xffff); /* RFC 768: zero means none */
         }
+    } else if (proto == IB_IPPROTO_TCP) {
+        if ((ctl & IB_FUZZ_F_CSUM) && len >= IB_TCP_HLEN)
+            ib_tcp_fill_csum(l4, len, ib_get32(ip + 12), ib_get32(ip + 16));
     } else if ((ctl & IB_FUZZ_F_CSUM) && len >= 4) {
         ib_put16(l4 + 2, 0);
         ib_put16(l4 + 2, ib_csum(l4, len));
@@ -450,6 +513,32 @@ static inline void ib_fuzz_fix_ip(uint8_t *ip, size_t len, unsigned ctl, unsigne
     if ((ctl & IB_FUZZ_F_CSUM) && len >= IB_IP4_HLEN && hl >= IB_IP4_HLEN && hl <= len) {
         ib_put16(ip + 10, 0);
         ib_put16(ip + 10, ib_csum(ip, hl));
+    }
+}
+
+/* The tcp harness's "relative" records (ctl bit 4, which has no length to
+ * fix in TCP): the acknowledgment number and the SACK block edges (RFC
+ * 2018 §3) count from the sequence number of the last SYN the stack sent,
+ * whose source port replaces a zero destination port, so a seed can
+ * answer a connection whose ISN (RFC 6528) and ephemeral port it cannot
+ * know. */
+static inline void ib_fuzz_tcp_relative(const struct ib_fuzz *fz, uint8_t *l4, size_t len)
+{
+    if (len < IB_TCP_HLEN)
+        return;
+    if (ib_get16(l4 + 2) == 0)
+        ib_put16(l4 + 2, fz->tcp_lport);
+    ib_put32(l4 + 8, ib_get32(l4 + 8) + fz->tcp_iss);
+    size_t hlen = (size_t)(l4[12] >> 4) * 4u;
+    if (hlen > len)
+        hlen = len;
+    for (size_t i = IB_TCP_HLEN; i + 1 < hlen && l4[i] != 0;) {
+        size_t olen = l4[i] == 1 ? 1 : l4[i + 1];
+        if (olen < 1 || i + olen > hlen)
+            break;
+        for (size_t k = 2; l4[i] == 5 && k + 4 <= olen; k += 4)
+            ib_put32(l4 + i + k, ib_get32(l4 + i + k) + fz->tcp_iss);
+        i += olen;
     }
 }
 
@@ -483,9 +572,13 @@ static inline void ib_fuzz_deliver(struct ib_fuzz *fz, enum ib_fuzz_kind kind, u
     uint8_t *ip = f + IB_ETH_HLEN;
     if (kind == IB_FUZZ_IP4) {
         ib_fuzz_fix_ip(ip, blen, ctl, sel);
-    } else if (kind == IB_FUZZ_ICMP || kind == IB_FUZZ_UDP) {
-        uint8_t proto = kind == IB_FUZZ_ICMP ? IB_IPPROTO_ICMP : IB_IPPROTO_UDP;
+    } else if (kind == IB_FUZZ_ICMP || kind == IB_FUZZ_UDP || kind == IB_FUZZ_TCP) {
+        uint8_t proto = kind == IB_FUZZ_ICMP  ? IB_IPPROTO_ICMP
+                        : kind == IB_FUZZ_UDP ? IB_IPPROTO_UDP
+                                              : IB_IPPROTO_TCP;
         ib_fuzz_ip_header(ip, blen, ctl, sel, proto, id);
+        if (kind == IB_FUZZ_TCP && (ctl & IB_FUZZ_F_LEN))
+            ib_fuzz_tcp_relative(fz, ip + IB_IP4_HLEN, blen);
         ib_fuzz_fix_l4(ip, ip + IB_IP4_HLEN, blen, ctl, proto);
     }
     if (flen >= IB_ETH_HLEN + IB_IP4_HLEN && ib_get16(f + 12) == IB_ETHERTYPE_IP4) {
@@ -495,6 +588,157 @@ static inline void ib_fuzz_deliver(struct ib_fuzz *fz, enum ib_fuzz_kind kind, u
     ib_fuzz_describe(f, flen);
     fz->res.frames_in++;
     ib_netif_receive(nif, p);
+}
+
+/* The tcp harness plays the peer 10.0.0.2 of a listener on port 80 and,
+ * by bits 2-4 of the first input byte, of a connection it first brings
+ * into one state (enum ib_fuzz_tcp_start) with segments of its own. */
+enum ib_fuzz_tcp_start {
+    IB_FUZZ_TCP_LISTEN,      /* the listener only */
+    IB_FUZZ_TCP_SYN_SENT,    /* ib_tcp_connect, unanswered */
+    IB_FUZZ_TCP_ACTIVE,      /* ESTABLISHED by connect + SYN-ACK */
+    IB_FUZZ_TCP_PASSIVE,     /* ESTABLISHED by SYN + ACK to the listener */
+    IB_FUZZ_TCP_SYN_RCVD,    /* a SYN to the listener, unacknowledged */
+    IB_FUZZ_TCP_FIN_WAIT_1,  /* ACTIVE, then shut down: our FIN unacked */
+    IB_FUZZ_TCP_LAST_ACK,    /* ACTIVE, then the peer's FIN: we answer with ours */
+    IB_FUZZ_TCP_IN_FLIGHT,   /* ACTIVE with 4000 bytes sent, none acked */
+};
+
+static inline void ib_fuzz_tcp_keep(struct ib_fuzz *fz, struct ib_tcp *c)
+{
+    for (unsigned i = 0; i < IB_ARRAY_LEN(fz->tcp); i++) {
+        if (!fz->tcp[i]) {
+            fz->tcp[i] = c;
+            return;
+        }
+    }
+    ib_tcp_close(c); /* no room: a quick close is a path worth taking too */
+}
+
+static inline void ib_fuzz_tcp_forget(struct ib_fuzz *fz, struct ib_tcp *c)
+{
+    for (unsigned i = 0; i < IB_ARRAY_LEN(fz->tcp); i++)
+        if (fz->tcp[i] == c)
+            fz->tcp[i] = NULL;
+}
+
+static inline void ib_fuzz_tcp_accepted(struct ib_tcp *l, struct ib_tcp *c, void *arg)
+{
+    struct ib_fuzz *fz = arg;
+    IB_FUZZ_CHECK(l == fz->tcp_listener, "accepted by an unknown listener");
+    IB_FUZZ_CHECK(ib_tcp_get_state(c) == IB_TCP_ESTABLISHED ||
+                      ib_tcp_get_state(c) == IB_TCP_CLOSE_WAIT,
+                  "accepted a connection that is not synchronized");
+    fz->res.tcp_accepted++;
+    ib_fuzz_tcp_keep(fz, c);
+}
+
+static inline void ib_fuzz_tcp_connected(struct ib_tcp *c, void *arg)
+{
+    struct ib_fuzz *fz = arg;
+    (void)c;
+    fz->res.tcp_connected++;
+}
+
+/* Reads everything, echoes it back within a budget (RFC 862 style), and
+ * answers the peer's FIN with ours. */
+static inline void ib_fuzz_tcp_readable(struct ib_tcp *c, void *arg)
+{
+    struct ib_fuzz *fz = arg;
+    uint8_t buf[2048];
+    long n;
+    while ((n = ib_tcp_recv(c, buf, sizeof(buf))) > 0) {
+        IB_FUZZ_CHECK((size_t)n <= sizeof(buf), "recv returned more than asked");
+        fz->res.tcp_rx += (uint32_t)n;
+        for (long i = 0; i < n; i++)
+            fz->res.trace_sum += buf[i];
+        size_t echo = (size_t)n < fz->tcp_echo_left ? (size_t)n : fz->tcp_echo_left;
+        if (echo > 0) {
+            long sent = ib_tcp_send(c, buf, echo);
+            if (sent > 0)
+                fz->tcp_echo_left -= (size_t)sent;
+        }
+    }
+    /* RFC 9293 §3.6: a second shutdown of the same side is refused */
+    if (ib_tcp_eof(c) && ib_tcp_shutdown(c) == 0)
+        fz->res.tcp_eof++;
+}
+
+static inline void ib_fuzz_tcp_error(struct ib_tcp *c, int err, void *arg)
+{
+    struct ib_fuzz *fz = arg;
+    IB_FUZZ_CHECK(err == IB_ERR_RESET || err == IB_ERR_REFUSED || err == IB_ERR_TIMEOUT ||
+                      err == IB_ERR_UNREACH,
+                  "TCP error callback with an unexpected error");
+    IB_FUZZ_CHECK(ib_tcp_get_state(c) == IB_TCP_CLOSED, "TCP error but not CLOSED");
+    fz->res.tcp_errors++;
+    ib_fuzz_tcp_forget(fz, c);
+    ib_tcp_close(c);
+}
+
+/* Sends one segment as the peer (sel 0x01: 10.0.0.2 to 10.0.0.1) with
+ * the options of a Linux SYN, or timestamps only. */
+static inline void ib_fuzz_tcp_inject(struct ib_fuzz *fz, uint16_t sport, uint16_t dport,
+                                      uint8_t flags, uint32_t seq, uint32_t ack)
+{
+    struct ib_tcp_hdr h = {
+        .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .wnd = 65535,
+        .opt = {.has_ts = true, .ts_val = 1000, .ts_ecr = fz->tcp_tsval},
+    };
+    if (flags & IB_TCP_SYN) {
+        h.opt.has_mss = h.opt.sack_ok = h.opt.has_wscale = true;
+        h.opt.mss = 1460;
+        h.opt.wscale = 7;
+    } else {
+        h.wnd = 2048; /* scaled by 7: 256 KiB */
+    }
+    uint8_t b[IB_TCP_MAX_HLEN];
+    size_t len = ib_tcp_emit(&h, b);
+    ib_fuzz_deliver(fz, IB_FUZZ_TCP, IB_FUZZ_F_CSUM, 0x01, b, len, fz->tcp_ip_id++);
+    ib_evq_run_until(&fz->q, ib_now(&fz->env));
+}
+
+static inline void ib_fuzz_tcp_setup(struct ib_fuzz *fz, enum ib_fuzz_tcp_start start)
+{
+    static const struct ib_tcp_ops ops = {ib_fuzz_tcp_accepted, ib_fuzz_tcp_connected,
+                                          ib_fuzz_tcp_readable, NULL, ib_fuzz_tcp_error};
+    const ib_ip4 peer = IB_IP4(10, 0, 0, 2);
+    const uint32_t piss = IB_FUZZ_PEER_ISS;
+    fz->tcp_echo_left = IB_FUZZ_TCP_ECHO;
+    fz->tcp_listener = ib_tcp_listen(&fz->s, 0, IB_FUZZ_TCP_PORT, &ops, fz, NULL);
+    IB_FUZZ_CHECK(fz->tcp_listener != NULL, "tcp_listen failed");
+    switch (start) {
+    case IB_FUZZ_TCP_LISTEN:
+        break;
+    case IB_FUZZ_TCP_SYN_RCVD:
+    case IB_FUZZ_TCP_PASSIVE:
+        ib_fuzz_tcp_inject(fz, IB_FUZZ_PEER_PORT, IB_FUZZ_TCP_PORT, IB_TCP_SYN, piss, 0);
+        if (start == IB_FUZZ_TCP_PASSIVE)
+            ib_fuzz_tcp_inject(fz, IB_FUZZ_PEER_PORT, IB_FUZZ_TCP_PORT, IB_TCP_ACK, piss + 1,
+                               fz->tcp_iss + 1);
+        break;
+    default: {
+        struct ib_tcp *c = ib_tcp_connect(&fz->s, peer, IB_FUZZ_TCP_PORT, &ops, fz, NULL);
+        IB_FUZZ_CHECK(c != NULL, "tcp_connect failed");
+        ib_fuzz_tcp_keep(fz, c);
+        ib_evq_run_until(&fz->q, ib_now(&fz->env));
+        if (start == IB_FUZZ_TCP_SYN_SENT)
+            break;
+        ib_fuzz_tcp_inject(fz, IB_FUZZ_TCP_PORT, fz->tcp_lport, IB_TCP_SYN | IB_TCP_ACK, piss,
+                           fz->tcp_iss + 1);
+        if (start == IB_FUZZ_TCP_FIN_WAIT_1) {
+            ib_tcp_shutdown(c);
+        } else if (start == IB_FUZZ_TCP_LAST_ACK) {
+            ib_fuzz_tcp_inject(fz, IB_FUZZ_TCP_PORT, fz->tcp_lport, IB_TCP_FIN | IB_TCP_ACK,
+                               piss + 1, fz->tcp_iss + 1);
+        } else if (start == IB_FUZZ_TCP_IN_FLIGHT) {
+            static const uint8_t zeros[4000];
+            IB_FUZZ_CHECK(ib_tcp_send(c, zeros, sizeof(zeros)) == (long)sizeof(zeros),
+                          "tcp_send of 4000 bytes failed");
+        }
+        ib_evq_run_until(&fz->q, ib_now(&fz->env));
+    }
+    }
 }
 
 static inline void ib_fuzz_teardown(struct ib_fuzz *fz)
@@ -526,6 +770,8 @@ static inline void ib_fuzz_run(enum ib_fuzz_kind kind, const uint8_t *data, size
     struct ib_fuzz *fz = calloc(1, sizeof(*fz));
     IB_FUZZ_CHECK(fz != NULL, "out of memory");
     ib_fuzz_setup(fz, data[0] & 1, data[0] & 2);
+    if (kind == IB_FUZZ_TCP)
+        ib_fuzz_tcp_setup(fz, (enum ib_fuzz_tcp_start)((data[0] >> 2) & 7));
     data++;
     len--;
     uint16_t id = 0;

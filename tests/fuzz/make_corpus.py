@@ -57,6 +57,28 @@ def icmp(typ, code, rest, data):
     return m[:2] + struct.pack("!H", csum(m)) + m[4:]
 
 
+def tcp(sport, dport, seq, ack, flags, opts=b"", data=b"", win=2048, src=None, dst=None):
+    """A TCP segment (RFC 9293 §3.1); with src and dst its checksum is
+    filled, else the harness fixes it (F_CSUM)."""
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, (20 + len(opts)) // 4 << 4, flags, win,
+                    0, 0) + opts + data
+    if src is None:
+        return h
+    pseudo = ip(src) + ip(dst) + struct.pack("!BBH", 0, 6, len(h))
+    return h[:16] + struct.pack("!H", csum(pseudo + h)) + h[18:]
+
+
+def ts(val, ecr=0):
+    """NOP, NOP, timestamps (RFC 7323 §3.2), as Linux lays them out."""
+    return bytes([1, 1, 8, 10]) + struct.pack("!II", val, ecr)
+
+
+def sack(*blocks):
+    """NOP, NOP, SACK (RFC 2018 §3)."""
+    return bytes([1, 1, 5, 2 + 8 * len(blocks)]) + b"".join(
+        struct.pack("!II", a, b) for a, b in blocks)
+
+
 def arp(op, sha, spa, tha, tpa):
     return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha, ip(spa), tha, ip(tpa))
 
@@ -81,6 +103,28 @@ OUR_ECHO2 = ipv4("10.0.0.1", "10.0.0.3", 1, icmp(8, 0, 0x12340002, bytes(16)))
 HELLO = udp("10.0.0.2", "10.0.0.1", 5000, 7, b"hello")
 BIG = b"".join(bytes([i & 0xFF]) for i in range(1000))
 BIG_UDP = udp("10.0.0.2", "192.168.1.1", 5000, 9, BIG)
+
+# The tcp harness: the start state in bits 2-4 of the variant byte
+# (fuzz_common.h, enum ib_fuzz_tcp_start); the peer's ISN is 1000 and the
+# connections' far port 80 (active) or 40000 (passive). REL records have
+# their ack and SACK edges counted from our ISN, and a zero destination
+# port replaced by our port.
+LISTEN, SYN_SENT, ACTIVE, PASSIVE, SYN_RCVD, FIN_WAIT_1, LAST_ACK, IN_FLIGHT = range(8)
+REL = F_CSUM | F_LEN
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+SYN_OPTS = struct.pack("!BBH", 2, 4, 1460) + bytes([4, 2, 8, 10]) + struct.pack(
+    "!II", 1, 0) + bytes([1, 3, 3, 7])
+
+
+def tseed(start, *records):
+    return seed(start << 2, *records)
+
+
+def trec(seg, ctl=REL):
+    return rec(seg, ctl, A_PEER, A_US)
+
+
+ESTAB = 1001  # the peer's next sequence number once synchronized
 
 SEEDS = {
     "eth": {
@@ -163,7 +207,69 @@ SEEDS = {
         "router_echo_eth1": seed(ROUTER, rec(struct.pack("!HHHH", 5000, 7, 13, 0) + b"hello",
                                              FIX | F_IF1, A_PEER1, A_US1)),
     },
+    "tcp": {
+        "listen_syn": tseed(LISTEN, trec(tcp(40001, 80, 5000, 0, SYN, SYN_OPTS), F_CSUM)),
+        "no_listener_rst": tseed(LISTEN, trec(tcp(40001, 81, 5000, 0, SYN, SYN_OPTS), F_CSUM)),
+        "handshake_data": tseed(LISTEN,
+                                trec(tcp(40001, 80, 5000, 0, SYN, SYN_OPTS), F_CSUM),
+                                trec(tcp(40001, 80, 5001, 1, ACK, ts(2, 0))),
+                                trec(tcp(40001, 80, 5001, 1, PSH | ACK, ts(3, 0), b"hello"))),
+        "active_synack": tseed(SYN_SENT, trec(tcp(80, 0, 1000, 1, SYN | ACK, SYN_OPTS))),
+        "estab_data": tseed(ACTIVE, trec(tcp(80, 0, ESTAB, 1, PSH | ACK, ts(1001), b"hello"))),
+        "estab_rst": tseed(ACTIVE, trec(tcp(80, 0, ESTAB, 0, RST))),
+        "estab_bad_csum": tseed(ACTIVE, trec(tcp(80, 0, ESTAB, 1, ACK, ts(1001), b"x"),
+                                             F_LEN)),
+        "estab_bad_options": tseed(ACTIVE, trec(tcp(80, 0, ESTAB, 1, ACK,
+                                                    bytes([1, 1, 8, 0])))),
+        "truncated": tseed(ACTIVE, trec(tcp(80, 0, ESTAB, 1, ACK)[:12])),
+        "peer_fin": tseed(ACTIVE, trec(tcp(80, 0, ESTAB, 1, FIN | ACK, ts(1001)))),
+        "passive_data_fin": tseed(PASSIVE,
+                                  trec(tcp(40000, 80, ESTAB, 1, PSH | ACK, ts(1001), b"data")),
+                                  trec(tcp(40000, 80, ESTAB + 4, 1, FIN | ACK, ts(1002)),
+                                       REL | T_1MS)),
+        "syn_rcvd_rst": tseed(SYN_RCVD, trec(tcp(40000, 80, ESTAB, 0, RST))),
+        "fin_wait_1_acked": tseed(FIN_WAIT_1,
+                                  trec(tcp(80, 0, ESTAB, 2, ACK, ts(1001))),
+                                  trec(tcp(80, 0, ESTAB, 2, FIN | ACK, ts(1002)))),
+        "last_ack_acked": tseed(LAST_ACK, trec(tcp(80, 0, ESTAB + 1, 2, ACK, ts(1001)))),
+        "in_flight_sack": tseed(IN_FLIGHT, *[
+            trec(tcp(80, 0, ESTAB, 1, ACK, ts(1001 + i) + sack((1449, 1449 + 1448 * (i + 1)))))
+            for i in range(3)]),
+        "in_flight_rto": tseed(IN_FLIGHT, trec(tcp(80, 0, ESTAB, 1449, ACK, ts(1001)),
+                                               REL | T_1S)),
+    },
 }
+
+# The tcpdump decoder's seeds: whole frames (the harness also reads each
+# as a datagram behind a fixed Ethernet header).
+TCPDUMP = {
+    "arp_request": eth(BCAST_MAC, PEER_MAC, 0x0806,
+                       arp(1, PEER_MAC, "10.0.0.2", bytes(6), "10.0.0.1")),
+    "ping": eth(US_MAC, PEER_MAC, 0x0800,
+                ipv4("10.0.0.2", "10.0.0.1", 1, icmp(8, 0, 0x00990001, b"0123456789abcdef"))),
+    "udp": eth(US_MAC, PEER_MAC, 0x0800, ipv4("10.0.0.2", "10.0.0.1", 17, HELLO)),
+    "port_unreach": eth(PEER_MAC, US_MAC, 0x0800,
+                        ipv4("10.0.0.1", "10.0.0.2", 1, icmp(3, 3, 0, OUR_UDP[:28]))),
+    "fragment": eth(US_MAC, PEER_MAC, 0x0800,
+                    ipv4("10.0.0.2", "10.0.0.1", 17, HELLO[:8], ident=9, frag=0x2000)),
+    "tcp_syn": eth(US_MAC, PEER_MAC, 0x0800,
+                   ipv4("10.0.0.2", "10.0.0.1", 6,
+                        tcp(40000, 80, 5000, 0, SYN, SYN_OPTS, win=65535, src="10.0.0.2",
+                            dst="10.0.0.1"))),
+    "tcp_sack": eth(US_MAC, PEER_MAC, 0x0800,
+                    ipv4("10.0.0.2", "10.0.0.1", 6,
+                         tcp(40000, 80, 5001, 1, ACK, ts(2, 1) + sack((1449, 2897), (4345, 5793)),
+                             src="10.0.0.2", dst="10.0.0.1"))),
+    "tcp_data_bad_csum": eth(US_MAC, PEER_MAC, 0x0800,
+                             ipv4("10.0.0.2", "10.0.0.1", 6,
+                                  tcp(40000, 80, 5001, 1, PSH | ACK, ts(3, 1), b"hello"))),
+}
+
+for fname, data in TCPDUMP.items():
+    d = os.path.join(HERE, "corpus", "tcpdump")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, fname), "wb") as f:
+        f.write(data)
 
 for name, files in SEEDS.items():
     d = os.path.join(HERE, "corpus", name)

@@ -18,7 +18,7 @@
 #error "IB_SOURCE_DIR must name the source tree (set by CMakeLists.txt)"
 #endif
 
-static const char *const corpora[] = {"eth", "arp", "ipv4", "icmp", "udp"};
+static const char *const corpora[] = {"eth", "arp", "ipv4", "icmp", "udp", "tcp"};
 
 typedef void (*expect_fn)(const struct ib_fuzz_result *r);
 
@@ -126,6 +126,14 @@ static void router_ttl(const struct ib_fuzz_result *r)
     assert_int_equal(r->drops[IB_DROP_IP_TTL_EXPIRED], 1);
     assert_int_equal(r->icmp_out[IB_ICMP_TIME_EXCEEDED], 1);
 }
+/* RFC 1122 §3.2.1.3: a datagram from 0.0.0.0 to a unicast address, or
+ * from a directed broadcast, has an invalid source: discarded, no reply
+ * (found by fuzz_icmp). */
+static void bad_source_ignored(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_IP_BAD_SRC], 1);
+    assert_int_equal(r->icmp_out[IB_ICMP_ECHO_REPLY], 0);
+}
 static void echo_reply_matched(const struct ib_fuzz_result *r) { assert_int_equal(r->echo_rx, 1); }
 /* RFC 1122 §4.1.3.3: ICMP errors reach the UDP endpoint that sent. */
 static void udp_error_delivered(const struct ib_fuzz_result *r)
@@ -155,6 +163,93 @@ static void zero_csum_accepted(const struct ib_fuzz_result *r)
     udp_echoed(r);
 }
 
+/* RFC 9293 §3.5: a SYN to the listener is answered with a SYN-ACK. */
+static void tcp_synack(const struct ib_fuzz_result *r)
+{
+    assert_true(r->tcp_syn_out >= 1);
+    assert_int_equal(r->tcp_rst_out, 0);
+    assert_int_equal(r->tcp_accepted, 0);
+}
+/* RFC 9293 §3.10.7.1: a SYN to a closed port gets a RST. */
+static void tcp_refused(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_TCP_NO_LISTENER], 1);
+    assert_int_equal(r->tcp_rst_out, 1);
+}
+/* Three-way handshake to the listener, then 5 bytes read and echoed. */
+static void tcp_accept_read(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->tcp_accepted, 1);
+    assert_int_equal(r->tcp_rx, 5);
+}
+/* RFC 9293 §3.10.7.3: SYN_SENT + an acceptable SYN-ACK: ESTABLISHED. */
+static void tcp_connected(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->tcp_connected, 1);
+    assert_int_equal(r->tcp_rst_out, 0);
+}
+static void tcp_read5(const struct ib_fuzz_result *r) { assert_int_equal(r->tcp_rx, 5); }
+/* RFC 9293 §3.10.7.4: an in-window RST with the exact sequence number
+ * resets the connection. */
+static void tcp_reset(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->tcp_errors, 1);
+    assert_int_equal(r->tcp_rst_out, 0);
+}
+static void tcp_bad_csum(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_TCP_BAD_CHECKSUM], 1);
+    assert_int_equal(r->tcp_rx, 0);
+}
+static void tcp_bad_options(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_TCP_BAD_OPTIONS], 1);
+}
+static void tcp_truncated(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->drops[IB_DROP_TCP_TRUNCATED], 1);
+}
+/* RFC 9293 §3.6: the peer's FIN is end of data; the service closes its
+ * side too (CLOSE_WAIT, then LAST_ACK). */
+static void tcp_peer_fin(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->tcp_eof, 1);
+    assert_int_equal(r->tcp_entered[IB_TCP_CLOSE_WAIT], 1);
+    assert_int_equal(r->tcp_entered[IB_TCP_LAST_ACK], 1);
+}
+static void tcp_data_fin(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->tcp_rx, 4);
+    tcp_peer_fin(r);
+}
+/* RFC 9293 §3.10.7.4: a RST in SYN_RECEIVED from a passive open returns
+ * to LISTEN: nothing is accepted or sent back. */
+static void tcp_syn_rcvd_reset(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->tcp_accepted, 0);
+    assert_int_equal(r->tcp_rst_out, 0);
+    assert_int_equal(r->tcp_syn_out, 1);
+}
+/* RFC 9293 §3.6: our FIN acked, then the peer's: TIME_WAIT. */
+static void tcp_time_wait(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->tcp_entered[IB_TCP_FIN_WAIT_2], 1);
+    assert_int_equal(r->tcp_entered[IB_TCP_TIME_WAIT], 1);
+}
+/* RFC 9293 §3.6: LAST_ACK and our FIN acked: CLOSED, no RST. */
+static void tcp_last_ack(const struct ib_fuzz_result *r)
+{
+    assert_int_equal(r->tcp_entered[IB_TCP_LAST_ACK], 1);
+    assert_int_equal(r->tcp_entered[IB_TCP_CLOSED], 1);
+    assert_int_equal(r->tcp_rst_out, 0);
+}
+/* RFC 6675 §5: duplicate ACKs whose SACK blocks grow start loss
+ * recovery; RFC 6298 §5: a partial ACK leaves the rest to the timer. */
+static void tcp_retransmitted(const struct ib_fuzz_result *r)
+{
+    assert_true(r->tcp_retransmits >= 1);
+}
+
 static const struct {
     const char *corpus, *file;
     expect_fn check;
@@ -182,11 +277,32 @@ static const struct {
     {"icmp", "unreach_port", udp_error_delivered},
     {"icmp", "time_exceeded_echo", echo_error_delivered},
     {"icmp", "router_echo", forwarded},
+    {"icmp", "bug_echo_from_src_zero", bad_source_ignored},
+    {"icmp", "bug_echo_from_directed_bcast", bad_source_ignored},
+    /* An all-zero reply must carry checksum 0xffff, not 0x0000 (RFC 1624
+     * §3); the harness checks every reply's checksum. */
+    {"icmp", "bug_echo_reply_csum_zero", one_echo_reply},
     {"udp", "echo", udp_echoed},
     {"udp", "no_listener", port_unreach},
     {"udp", "bcast_no_listener", no_error_for_bcast},
     {"udp", "zero_csum", zero_csum_accepted},
     {"udp", "router_echo_eth1", udp_echoed},
+    {"tcp", "listen_syn", tcp_synack},
+    {"tcp", "no_listener_rst", tcp_refused},
+    {"tcp", "handshake_data", tcp_accept_read},
+    {"tcp", "active_synack", tcp_connected},
+    {"tcp", "estab_data", tcp_read5},
+    {"tcp", "estab_rst", tcp_reset},
+    {"tcp", "estab_bad_csum", tcp_bad_csum},
+    {"tcp", "estab_bad_options", tcp_bad_options},
+    {"tcp", "truncated", tcp_truncated},
+    {"tcp", "peer_fin", tcp_peer_fin},
+    {"tcp", "passive_data_fin", tcp_data_fin},
+    {"tcp", "syn_rcvd_rst", tcp_syn_rcvd_reset},
+    {"tcp", "fin_wait_1_acked", tcp_time_wait},
+    {"tcp", "last_ack_acked", tcp_last_ack},
+    {"tcp", "in_flight_sack", tcp_retransmitted},
+    {"tcp", "in_flight_rto", tcp_retransmitted},
 };
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -259,6 +375,7 @@ static void test_arp(void **state) { assert_true(replay(IB_FUZZ_ARP) >= 3); }
 static void test_ipv4(void **state) { assert_true(replay(IB_FUZZ_IP4) >= 3); }
 static void test_icmp(void **state) { assert_true(replay(IB_FUZZ_ICMP) >= 3); }
 static void test_udp(void **state) { assert_true(replay(IB_FUZZ_UDP) >= 3); }
+static void test_tcp(void **state) { assert_true(replay(IB_FUZZ_TCP) >= 3); }
 
 /* The same input always gives the same run. */
 static void test_deterministic(void **state)
@@ -294,8 +411,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eth),           cmocka_unit_test(test_arp),
         cmocka_unit_test(test_ipv4),          cmocka_unit_test(test_icmp),
-        cmocka_unit_test(test_udp),           cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_empty_inputs),
+        cmocka_unit_test(test_udp),           cmocka_unit_test(test_tcp),
+        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_empty_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

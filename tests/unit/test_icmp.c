@@ -317,7 +317,7 @@ static void test_echo_error_delivered(void **state)
     ib_put32(q + 24, 0x43430009u);
     n = build_icmp(d, L4H_GW, L4H_HOST, IB_ICMP_DEST_UNREACH, IB_ICMP_UNREACH_HOST, 0, q, 28);
     l4h_inject(h, d, n);
-    q[9] = IB_IPPROTO_TCP;
+    q[9] = 132; /* SCTP: no transport here handles it */
     n = build_icmp(d, L4H_GW, L4H_HOST, IB_ICMP_DEST_UNREACH, IB_ICMP_UNREACH_HOST, 0, q, 28);
     l4h_inject(h, d, n);
     assert_int_equal(seen.errors, 1);
