@@ -230,7 +230,7 @@ int main(int argc, char **argv)
         for (uint32_t i = 0; i < n; i++)
             at_h += snd[i]->node.drops[r] + rcv[i]->node.drops[r];
         if (at_r + at_h)
-            printf("drops %-14s%" PRIu64 " at the routers, %" PRIu64 " at the hosts\n",
+            printf("drops %-20s %" PRIu64 " at the routers, %" PRIu64 " at the hosts\n",
                    ib_drop_name((enum ib_drop)r), at_r, at_h);
     }
     printf("events executed:    %" PRIu64 "\n", w->q.executed);

@@ -74,6 +74,12 @@ static int run(uint64_t pending, uint64_t ops, uint64_t seed)
     for (uint64_t i = 0; i < pending; i++) {
         ib_timer_init(&timers[i].t, rearm);
         timers[i].h = h;
+    }
+    /* Peak RSS before the queue holds anything: the rest is the queue's. */
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long before = ru.ru_maxrss;
+    for (uint64_t i = 0; i < pending; i++) {
         if (ib_evq_arm(&h->q, &timers[i].t, draw(h)) != IB_OK) {
             fprintf(stderr, "evq_hold: out of memory\n");
             return 1;
@@ -87,12 +93,11 @@ static int run(uint64_t pending, uint64_t ops, uint64_t seed)
         done++;
     double wall = seconds(CLOCK_MONOTONIC) - t0, cpu = seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 
-    struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("pending %" PRIu64 "  events %" PRIu64 "  wall %.3f s  %.2f Mev/s  cpu %.3f s  "
-           "%.2f Mev/s per cpu-s  sim time %.3f s  peak RSS %ld MiB\n",
+           "%.2f Mev/s per cpu-s  sim time %.3f s  peak RSS %ld MiB (queue %ld MiB)\n",
            pending, h->q.executed, wall, (double)done / wall / 1e6, cpu, (double)done / cpu / 1e6,
-           (double)h->q.now / 1e9, ru.ru_maxrss / 1024);
+           (double)h->q.now / 1e9, ru.ru_maxrss / 1024, (ru.ru_maxrss - before) / 1024);
     printf("  reproduce: evq_hold --pending %" PRIu64 " --ops %" PRIu64 " --seed %" PRIu64 "\n",
            pending, ops, seed);
     ib_evq_destroy(&h->q);

@@ -4,9 +4,12 @@
  * at the level of the highest byte in which its time differs from the
  * queue's base time, in the slot given by that byte. Level 0 slots hold
  * entries of one exact time, in FIFO order; higher slots are redistributed
- * when they become the earliest. Every entry moves at most 7 times, all
- * moves are sequential appends, and entries of equal time stay in insertion
- * order (ties are always in the same slot, appended in order).
+ * when they become the earliest, a level-1 slot by a stable sort into one
+ * array. Every entry moves at most 7 times, and entries of equal time stay
+ * in insertion order (ties are always in the same slot, appended in order).
+ * Slots are FIFOs of fixed-size chunks drawn from one spare list, so the
+ * memory used follows the number of pending entries: 16 bytes each, 24 for
+ * those in a later 2^32 ns (4.3 s) window than the base.
  *
  * A timer owns at most one live entry. Re-arming a timer later than its
  * queued entry costs nothing (the entry re-queues itself when it comes due);
@@ -41,10 +44,13 @@ static inline void ib_timer_init(struct ib_timer *t, ib_timer_fn fn)
 }
 static inline bool ib_timer_armed(const struct ib_timer *t) { return t->when != IB_TIME_NEVER; }
 
+/* An entry of the run or of a slot of levels 0-3. Its time agrees with the
+ * wheel's base above the low 32 bits, so only those are kept. (Levels 4-7
+ * keep whole times, in entries private to evq.c.) */
 struct ib_evq_ent {
-    ib_time time;
+    uint32_t lo;  /* time, low 32 bits */
+    uint32_t gen; /* the timer's gen when queued */
     struct ib_timer *t;
-    uint64_t gen;
 };
 
 /* A fixed-size block of a slot's FIFO (private to evq.c). */
@@ -61,8 +67,13 @@ struct ib_evq {
     uint64_t base; /* the wheel's reference time; base <= now */
     uint64_t pending; /* entries in the wheel, stale ones included */
     uint64_t executed; /* timer callbacks run */
-    uint64_t bitmap[8][4];
-    struct ib_evq_slot slot[8][256];
+    /* Level 0 as one sorted array: a level-1 slot sorted by its low byte
+     * when it becomes the earliest; run[run_rd .. run_n) remain. */
+    struct ib_evq_ent *run;
+    uint32_t run_rd, run_n, run_cap;
+    uint32_t levels; /* bit L: some slot of level L is occupied */
+    uint64_t bitmap[8 * 4]; /* occupied slots, 4 words per level */
+    struct ib_evq_slot slot[8 * 256]; /* level L, slot S at L * 256 + S */
     struct ib_evq_chunk *spare; /* chunks kept for reuse */
     uint64_t nspare, nchunks; /* nchunks: allocated, spare ones included */
 };

@@ -84,7 +84,7 @@ static int cli_parse_double(const char *cmd, const char *opt, const char *s, dou
 
 int cli_parse_seconds(const char *cmd, const char *opt, const char *s, ib_time *out)
 {
-    double v;
+    double v = 0;
     int rc = cli_parse_double(cmd, opt, s, 0.001, 3600, &v);
     if (rc == CLI_OK)
         *out = (ib_time)llround(v * 1e9);

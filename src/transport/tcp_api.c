@@ -21,15 +21,15 @@ const struct ib_tcp_config ib_tcp_defaults = {
     .mss = 0,
     .sndbuf = 256 * 1024,
     .rcvbuf = 256 * 1024,
-    .ooo_max = 1024 * 1024,
-    .rto_min = IB_MS(200),  /* RFC 6298 (2.4) allows it; common practice */
-    .rto_max = IB_SEC(60),  /* RFC 6298 (2.5) */
-    .rto_init = IB_SEC(1),  /* RFC 6298 (2.1) */
-    .max_retries = 12,      /* RFC 1122 §4.2.3.5: R2 at least 100 s */
-    .syn_retries = 6,       /* RFC 1122 §4.2.3.5: R2 for SYN at least 3 min */
-    .msl = IB_SEC(120),     /* RFC 9293 §3.4.2 */
-    .delack = IB_MS(40),    /* RFC 1122 §4.2.3.2: at most 0.5 s */
-    .keepalive_idle = 0,    /* RFC 1122 §4.2.3.6: off by default */
+    .ooo_max = 4 * 1024 * 1024, /* packet memory: a 4 MB window out of order */
+    .rto_min = IB_MS(200),      /* RFC 6298 (2.4) allows it; common practice */
+    .rto_max = IB_SEC(60),      /* RFC 6298 (2.5) */
+    .rto_init = IB_SEC(1),      /* RFC 6298 (2.1) */
+    .max_retries = 12,          /* RFC 1122 §4.2.3.5: R2 at least 100 s */
+    .syn_retries = 6,           /* RFC 1122 §4.2.3.5: R2 for SYN at least 3 min */
+    .msl = IB_SEC(120),         /* RFC 9293 §3.4.2 */
+    .delack = IB_MS(40),        /* RFC 1122 §4.2.3.2: at most 0.5 s */
+    .keepalive_idle = 0,        /* RFC 1122 §4.2.3.6: off by default */
     .keepalive_intvl = IB_SEC(75),
     .keepalive_cnt = 9,
     .iw = 10, /* RFC 6928 */
@@ -43,8 +43,8 @@ const struct ib_tcp_config ib_tcp_defaults = {
 };
 
 static const char *const tcp_state_names[IB_TCP__NSTATES] = {
-    "CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
-    "FIN_WAIT_2",  "CLOSE_WAIT", "CLOSING",    "LAST_ACK",     "TIME_WAIT",
+    "CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+    "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT",
 };
 
 const char *ib_tcp_state_name(enum ib_tcp_state s)
@@ -67,11 +67,9 @@ static uint32_t tcp_hash(const struct ib_tcp_stack *ts, ib_ip4 la, uint16_t lp, 
 
 struct ib_tcp_stack *ib_tcp_stack_get(struct ib_stack *s)
 {
-    if (s->tcp)
-        return s->tcp;
+    if (s->tcp) return s->tcp;
     struct ib_tcp_stack *ts = calloc(1, sizeof(*ts));
-    if (!ts)
-        return NULL;
+    if (!ts) return NULL;
     ts->hash = calloc(TCP_HASH_MIN, sizeof(*ts->hash));
     ts->tw_hash = calloc(TCP_HASH_MIN, sizeof(*ts->tw_hash));
     if (!ts->hash || !ts->tw_hash) {
@@ -107,12 +105,9 @@ struct ib_tcp *ib_tcp_listener_find(const struct ib_tcp_stack *ts, ib_ip4 laddr,
 {
     struct ib_tcp *any = NULL;
     for (struct ib_tcp *l = ts->listeners; l; l = l->hnext) {
-        if (l->lport != lport)
-            continue;
-        if (l->laddr == laddr)
-            return l;
-        if (l->laddr == IB_IP4_ANY)
-            any = l;
+        if (l->lport != lport) continue;
+        if (l->laddr == laddr) return l;
+        if (l->laddr == IB_IP4_ANY) any = l;
     }
     return any;
 }
@@ -120,8 +115,7 @@ struct ib_tcp *ib_tcp_listener_find(const struct ib_tcp_stack *ts, ib_ip4 laddr,
 struct ib_tcp_tw *ib_tcp_tw_lookup(const struct ib_tcp_stack *ts, ib_ip4 laddr, uint16_t lport,
                                    ib_ip4 raddr, uint16_t rport)
 {
-    if (ts->n_tw == 0)
-        return NULL;
+    if (ts->n_tw == 0) return NULL;
     struct ib_tcp_tw *t = ts->tw_hash[tcp_hash(ts, laddr, lport, raddr, rport) & ts->tw_mask];
     for (; t; t = t->hnext)
         if (t->lport == lport && t->rport == rport && t->raddr == raddr && t->laddr == laddr)
@@ -134,8 +128,7 @@ static void tcp_hash_grow(struct ib_tcp_stack *ts)
 {
     uint32_t n = (ts->hash_mask + 1) * 2;
     struct ib_tcp **nt = calloc(n, sizeof(*nt));
-    if (!nt)
-        return; /* longer chains, still correct */
+    if (!nt) return; /* longer chains, still correct */
     for (uint32_t i = 0; i <= ts->hash_mask; i++) {
         while (ts->hash[i]) {
             struct ib_tcp *c = ts->hash[i];
@@ -154,8 +147,7 @@ static void tcp_tw_grow(struct ib_tcp_stack *ts)
 {
     uint32_t n = (ts->tw_mask + 1) * 2;
     struct ib_tcp_tw **nt = calloc(n, sizeof(*nt));
-    if (!nt)
-        return;
+    if (!nt) return;
     for (uint32_t i = 0; i <= ts->tw_mask; i++) {
         while (ts->tw_hash[i]) {
             struct ib_tcp_tw *t = ts->tw_hash[i];
@@ -173,10 +165,9 @@ static void tcp_tw_grow(struct ib_tcp_stack *ts)
 int ib_tcp_hash_add(struct ib_tcp *c)
 {
     struct ib_tcp_stack *ts = c->stack->tcp;
-    if (ts->n_conns >= ts->hash_mask + 1)
-        tcp_hash_grow(ts);
-    struct ib_tcp **b = &ts->hash[tcp_hash(ts, c->laddr, c->lport, c->raddr, c->rport) &
-                                  ts->hash_mask];
+    if (ts->n_conns >= ts->hash_mask + 1) tcp_hash_grow(ts);
+    struct ib_tcp **b =
+        &ts->hash[tcp_hash(ts, c->laddr, c->lport, c->raddr, c->rport) & ts->hash_mask];
     c->hnext = *b;
     *b = c;
     c->flags |= IB_TCPF_HASHED;
@@ -199,8 +190,7 @@ static void tcp_list_remove(struct ib_tcp **pp, struct ib_tcp *c)
 static void tcp_unhash(struct ib_tcp *c)
 {
     struct ib_tcp_stack *ts = c->stack->tcp;
-    if (!(c->flags & IB_TCPF_HASHED))
-        return;
+    if (!(c->flags & IB_TCPF_HASHED)) return;
     if (c->state == IB_TCP_LISTEN) {
         tcp_list_remove(&ts->listeners, c);
     } else if (c->state == IB_TCP_CLOSED) {
@@ -217,15 +207,13 @@ static void tcp_unhash(struct ib_tcp *c)
 struct ib_tcp *ib_tcp_new(struct ib_stack *s, const struct ib_tcp_config *cfg)
 {
     struct ib_tcp *c = calloc(1, sizeof(*c));
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->stack = s;
     c->cfg = cfg ? cfg : &s->cfg.tcp;
     ib_timer_init(&c->timer, ib_tcp_timer_fire);
     c->rto_at = IB_TIME_NEVER;
     c->ssthresh = UINT32_MAX / 2;
-    if (!c->cfg->nagle)
-        c->flags |= IB_TCPF_NODELAY;
+    if (!c->cfg->nagle) c->flags |= IB_TCPF_NODELAY;
     return c;
 }
 
@@ -261,8 +249,7 @@ void ib_tcp_set_state(struct ib_tcp *c, enum ib_tcp_state st, enum ib_tcp_cause 
     /* A closed connection no longer owns its 4-tuple (RFC 9293 §3.10.7.1:
      * segments for it meet "CLOSED"); one the app holds is parked so that
      * ib_tcp_stack_destroy still finds it. */
-    if (st == IB_TCP_CLOSED)
-        tcp_unhash(c);
+    if (st == IB_TCP_CLOSED) tcp_unhash(c);
     c->state = (uint8_t)st;
     if (st == IB_TCP_CLOSED && ib_tcp_app_holds(c)) {
         struct ib_tcp_stack *ts = c->stack->tcp;
@@ -271,8 +258,7 @@ void ib_tcp_set_state(struct ib_tcp *c, enum ib_tcp_state st, enum ib_tcp_cause 
         c->flags |= IB_TCPF_HASHED;
     }
     struct ib_env *env = c->stack->node.env;
-    if (!ib_tracing(env))
-        return;
+    if (!ib_tracing(env)) return;
     struct ib_event ev;
     ib_event_init(&ev, env, IB_EV_TCP_STATE, 4, &c->stack->node, NULL, NULL);
     tcp_fill_ev(c, &ev);
@@ -290,8 +276,7 @@ void ib_tcp_set_state(struct ib_tcp *c, enum ib_tcp_state st, enum ib_tcp_cause 
 void ib_tcp_trace_info(struct ib_tcp *c)
 {
     struct ib_env *env = c->stack->node.env;
-    if (!ib_tracing(env))
-        return;
+    if (!ib_tracing(env)) return;
     struct ib_event ev;
     ib_event_init(&ev, env, IB_EV_TCP_INFO, 4, &c->stack->node, NULL, NULL);
     tcp_fill_ev(c, &ev);
@@ -304,8 +289,7 @@ void ib_tcp_trace_rexmit(struct ib_tcp *c, uint32_t seq, uint32_t len, enum ib_t
     c->retransmits++;
     c->stack->tcp->mib.retrans_segs++;
     struct ib_env *env = c->stack->node.env;
-    if (!ib_tracing(env))
-        return;
+    if (!ib_tracing(env)) return;
     struct ib_event ev;
     ib_event_init(&ev, env, IB_EV_TCP_RETRANSMIT, 4, &c->stack->node, NULL, NULL);
     tcp_fill_ev(c, &ev);
@@ -320,15 +304,12 @@ uint16_t ib_tcp_route_mss(struct ib_stack *s, ib_ip4 raddr, const struct ib_tcp_
 {
     uint32_t mtu = 0;
     const struct ib_route *rt = ib_fib_lookup(&s->fib, raddr);
-    if (rt && rt->ifindex < s->n_nifs)
-        mtu = s->nifs[rt->ifindex]->mtu;
-    if (mtu == 0)
-        mtu = 1500;
+    if (rt && rt->ifindex < s->n_nifs) mtu = s->nifs[rt->ifindex]->mtu;
+    if (mtu == 0) mtu = 1500;
     /* RFC 9293 §3.7.1: MSS = MTU - fixed IP and TCP headers; RFC 879's
      * 576-byte datagrams are the floor. */
     uint32_t mss = mtu > 40 + 536 ? mtu - 40 : 536;
-    if (cfg->mss && cfg->mss < mss)
-        mss = cfg->mss;
+    if (cfg->mss && cfg->mss < mss) mss = cfg->mss;
     return (uint16_t)mss;
 }
 
@@ -363,14 +344,12 @@ void ib_tcp_established(struct ib_tcp *c, const struct ib_tcp_hdr *h)
         c->arg = l->arg;
         c->flags |= IB_TCPF_ACCEPTED;
     }
-    if (c->timeouts)
-        c->flags |= IB_TCPF_RTO_3S;
+    if (c->timeouts) c->flags |= IB_TCPF_RTO_3S;
     ib_tcp_cc_for(c->cfg->cc)->init(c);
     ib_tcp_set_state(c, IB_TCP_ESTABLISHED, IB_TCP_CAUSE_SEGMENT, h);
     if (l) {
         c->stack->tcp->mib.passive_opens++;
-        if (c->ops && c->ops->accepted)
-            c->ops->accepted(l, c, c->arg);
+        if (c->ops && c->ops->accepted) c->ops->accepted(l, c, c->arg);
     } else if (c->ops && c->ops->connected) {
         c->ops->connected(c, c->arg);
     }
@@ -388,8 +367,7 @@ void ib_tcp_drop_conn(struct ib_tcp *c, int err, enum ib_tcp_cause cause,
         ts->mib.attempt_fails++;
     else if (c->state == IB_TCP_ESTABLISHED || c->state == IB_TCP_CLOSE_WAIT)
         ts->mib.estab_resets++;
-    if (err == IB_ERR_RESET)
-        c->flags |= IB_TCPF_RESET;
+    if (err == IB_ERR_RESET) c->flags |= IB_TCPF_RESET;
     c->rto_at = IB_TIME_NEVER;
     c->flags &= ~(IB_TCPF_DELACK | IB_TCPF_ACK_NOW | IB_TCPF_PERSIST | IB_TCPF_KEEPALIVE);
     ib_tcp_set_state(c, IB_TCP_CLOSED, cause, h);
@@ -400,8 +378,7 @@ void ib_tcp_drop_conn(struct ib_tcp *c, int err, enum ib_tcp_cause cause,
         bool nested = (c->flags & IB_TCPF_IN_INPUT) != 0;
         c->flags |= IB_TCPF_IN_INPUT;
         c->ops->error(c, err, c->arg);
-        if (!nested)
-            c->flags &= ~IB_TCPF_IN_INPUT;
+        if (!nested) c->flags &= ~IB_TCPF_IN_INPUT;
     }
     ib_tcp_settle(c);
 }
@@ -432,11 +409,9 @@ static void tcp_to_tw(struct ib_tcp *c)
     /* The FIFO stays ordered by expiry: a connection held by the app for a
      * while keeps its own deadline unless that would jump the queue. */
     tw->expires = c->rto_at != IB_TIME_NEVER ? c->rto_at : ib_now(env) + 2 * c->cfg->msl;
-    if (ts->tw_tail && tw->expires < ts->tw_tail->expires)
-        tw->expires = ts->tw_tail->expires;
+    if (ts->tw_tail && tw->expires < ts->tw_tail->expires) tw->expires = ts->tw_tail->expires;
     tcp_free(c);
-    if (ts->n_tw >= ts->tw_mask + 1)
-        tcp_tw_grow(ts);
+    if (ts->n_tw >= ts->tw_mask + 1) tcp_tw_grow(ts);
     struct ib_tcp_tw **b =
         &ts->tw_hash[tcp_hash(ts, tw->laddr, tw->lport, tw->raddr, tw->rport) & ts->tw_mask];
     tw->hnext = *b;
@@ -447,14 +422,12 @@ static void tcp_to_tw(struct ib_tcp *c)
     else
         ts->tw_head = tw;
     ts->tw_tail = tw;
-    if (!ib_timer_armed(&ts->tw_timer))
-        ib_timer_arm(env, &ts->tw_timer, ts->tw_head->expires);
+    if (!ib_timer_armed(&ts->tw_timer)) ib_timer_arm(env, &ts->tw_timer, ts->tw_head->expires);
 }
 
 void ib_tcp_settle(struct ib_tcp *c)
 {
-    if (c->flags & IB_TCPF_IN_INPUT)
-        return;
+    if (c->flags & IB_TCPF_IN_INPUT) return;
     bool held = ib_tcp_app_holds(c);
     if (c->state == IB_TCP_CLOSED && !held) {
         tcp_free(c);
@@ -480,14 +453,12 @@ static void tw_unlink(struct ib_tcp_stack *ts, struct ib_tcp_tw *tw, bool from_q
     if (from_queue) {
         struct ib_tcp_tw *prev = NULL;
         for (struct ib_tcp_tw *q = ts->tw_head; q; prev = q, q = q->qnext) {
-            if (q != tw)
-                continue;
+            if (q != tw) continue;
             if (prev)
                 prev->qnext = q->qnext;
             else
                 ts->tw_head = q->qnext;
-            if (ts->tw_tail == q)
-                ts->tw_tail = prev;
+            if (ts->tw_tail == q) ts->tw_tail = prev;
             break;
         }
     }
@@ -495,12 +466,11 @@ static void tw_unlink(struct ib_tcp_stack *ts, struct ib_tcp_tw *tw, bool from_q
     ts->n_tw--;
 }
 
-static void tw_trace_closed(struct ib_stack *s, const struct ib_tcp_tw *tw,
-                            enum ib_tcp_cause cause, const struct ib_tcp_hdr *h)
+static void tw_trace_closed(struct ib_stack *s, const struct ib_tcp_tw *tw, enum ib_tcp_cause cause,
+                            const struct ib_tcp_hdr *h)
 {
     struct ib_env *env = s->node.env;
-    if (!ib_tracing(env))
-        return;
+    if (!ib_tracing(env)) return;
     struct ib_event ev;
     ib_event_init(&ev, env, IB_EV_TCP_STATE, 4, &s->node, NULL, NULL);
     ev.u.tcp.laddr = tw->laddr;
@@ -524,8 +494,7 @@ void ib_tcp_tw_restart(struct ib_stack *s, struct ib_tcp_tw *tw)
     /* RFC 9293 §3.10.7.4 TIME-WAIT: "restart the 2 MSL timeout". Every
      * record lives the same time, so the restarted one goes to the tail. */
     tw->expires = ib_now(s->node.env) + 2 * s->cfg.tcp.msl;
-    if (ts->tw_tail == tw)
-        return;
+    if (ts->tw_tail == tw) return;
     tw_unlink(ts, tw, true);
     ts->n_tw++;
     struct ib_tcp_tw **b =
@@ -557,14 +526,12 @@ void ib_tcp_tw_timer_fire(struct ib_timer *t)
     struct ib_tcp_tw *tw;
     while ((tw = ts->tw_head) && tw->expires <= now) {
         ts->tw_head = tw->qnext;
-        if (!ts->tw_head)
-            ts->tw_tail = NULL;
+        if (!ts->tw_head) ts->tw_tail = NULL;
         tw_unlink(ts, tw, false);
         tw_trace_closed(s, tw, IB_TCP_CAUSE_TIME_WAIT, NULL);
         free(tw);
     }
-    if (ts->tw_head)
-        ib_timer_arm(s->node.env, &ts->tw_timer, ts->tw_head->expires);
+    if (ts->tw_head) ib_timer_arm(s->node.env, &ts->tw_timer, ts->tw_head->expires);
 }
 
 struct ib_tcp *ib_tcp_listen(struct ib_stack *s, ib_ip4 laddr, uint16_t port,
@@ -572,14 +539,11 @@ struct ib_tcp *ib_tcp_listen(struct ib_stack *s, ib_ip4 laddr, uint16_t port,
                              const struct ib_tcp_config *cfg)
 {
     struct ib_tcp_stack *ts = ib_tcp_stack_get(s);
-    if (!ts || port == 0)
-        return NULL;
+    if (!ts || port == 0) return NULL;
     for (struct ib_tcp *l = ts->listeners; l; l = l->hnext)
-        if (l->lport == port && l->laddr == laddr)
-            return NULL;
+        if (l->lport == port && l->laddr == laddr) return NULL;
     struct ib_tcp *c = ib_tcp_new(s, cfg);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->laddr = laddr;
     c->lport = port;
     c->ops = ops;
@@ -602,26 +566,21 @@ struct ib_tcp *ib_tcp_connect(struct ib_stack *s, ib_ip4 dst, uint16_t port,
                               const struct ib_tcp_config *cfg)
 {
     struct ib_tcp_stack *ts = ib_tcp_stack_get(s);
-    if (!ts || port == 0)
-        return NULL;
+    if (!ts || port == 0) return NULL;
     ib_ip4 src = ib_ip4_source_for(s, dst);
-    if (!src)
-        return NULL;
+    if (!src) return NULL;
     /* RFC 6335 §6 / RFC 6056 §3.3.2: the next free ephemeral port; a port
      * is free toward this destination when the 4-tuple is unused. */
     uint16_t lport = 0;
     for (uint32_t i = 0; i < 65536 - TCP_EPHEMERAL_MIN && !lport; i++) {
-        uint16_t cand = s->next_port < TCP_EPHEMERAL_MIN ? (uint16_t)TCP_EPHEMERAL_MIN
-                                                         : s->next_port;
+        uint16_t cand =
+            s->next_port < TCP_EPHEMERAL_MIN ? (uint16_t)TCP_EPHEMERAL_MIN : s->next_port;
         s->next_port = (uint16_t)(cand + 1);
-        if (tcp_tuple_free(ts, src, cand, dst, port))
-            lport = cand;
+        if (tcp_tuple_free(ts, src, cand, dst, port)) lport = cand;
     }
-    if (!lport)
-        return NULL;
+    if (!lport) return NULL;
     struct ib_tcp *c = ib_tcp_new(s, cfg);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->laddr = src;
     c->lport = lport;
     c->raddr = dst;
@@ -655,8 +614,7 @@ void ib_tcp_set_ops(struct ib_tcp *c, const struct ib_tcp_ops *ops, void *arg)
 
 static bool tcp_can_send(const struct ib_tcp *c)
 {
-    if (c->flags & (IB_TCPF_FIN_QUEUED | IB_TCPF_CLOSED_BY_APP))
-        return false;
+    if (c->flags & (IB_TCPF_FIN_QUEUED | IB_TCPF_CLOSED_BY_APP)) return false;
     switch (c->state) {
     case IB_TCP_SYN_SENT:
     case IB_TCP_SYN_RECEIVED:
@@ -672,8 +630,7 @@ long ib_tcp_send(struct ib_tcp *c, const void *data, size_t len)
 {
     /* RFC 9293 §3.10.2: SEND in SYN-SENT/SYN-RECEIVED queues the data;
      * after CLOSE it is an error ("connection closing"). */
-    if (!tcp_can_send(c))
-        return IB_ERR_CLOSED;
+    if (!tcp_can_send(c)) return IB_ERR_CLOSED;
     uint32_t n = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     n = ib_tcp_ring_write(&c->snd, data, n, c->cfg->sndbuf);
     if (n && !(c->flags & IB_TCPF_IN_INPUT) &&
@@ -686,19 +643,20 @@ long ib_tcp_send(struct ib_tcp *c, const void *data, size_t len)
 
 size_t ib_tcp_send_space(const struct ib_tcp *c)
 {
-    if (!tcp_can_send(c))
-        return 0;
+    if (!tcp_can_send(c)) return 0;
     return c->cfg->sndbuf > c->snd.len ? c->cfg->sndbuf - c->snd.len : 0;
 }
 
-size_t ib_tcp_send_pending(const struct ib_tcp *c) { return c->snd.len; }
+size_t ib_tcp_send_pending(const struct ib_tcp *c)
+{
+    return c->snd.len;
+}
 
 long ib_tcp_recv(struct ib_tcp *c, void *buf, size_t len)
 {
     uint32_t n = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     n = ib_tcp_ring_read(&c->rcv, buf, n);
-    if (n == 0)
-        return (c->flags & IB_TCPF_RESET) ? IB_ERR_RESET : 0;
+    if (n == 0) return (c->flags & IB_TCPF_RESET) ? IB_ERR_RESET : 0;
     /* RFC 9293 §3.8.6.2.2: tell the peer about the room reading made, but
      * only once it is worth a segment. */
     if ((c->state == IB_TCP_ESTABLISHED || c->state == IB_TCP_FIN_WAIT_1 ||
@@ -714,7 +672,10 @@ long ib_tcp_recv(struct ib_tcp *c, void *buf, size_t len)
     return (long)n;
 }
 
-size_t ib_tcp_readable(const struct ib_tcp *c) { return c->rcv.len; }
+size_t ib_tcp_readable(const struct ib_tcp *c)
+{
+    return c->rcv.len;
+}
 
 bool ib_tcp_eof(const struct ib_tcp *c)
 {
@@ -723,8 +684,7 @@ bool ib_tcp_eof(const struct ib_tcp *c)
 
 int ib_tcp_shutdown(struct ib_tcp *c)
 {
-    if (c->flags & IB_TCPF_FIN_QUEUED)
-        return 0;
+    if (c->flags & IB_TCPF_FIN_QUEUED) return 0;
     switch (c->state) {
     case IB_TCP_SYN_SENT:
     case IB_TCP_SYN_RECEIVED:
@@ -771,8 +731,7 @@ static void tcp_close_listener(struct ib_tcp *l)
 
 void ib_tcp_close(struct ib_tcp *c)
 {
-    if (c->flags & IB_TCPF_CLOSED_BY_APP)
-        return;
+    if (c->flags & IB_TCPF_CLOSED_BY_APP) return;
     if (c->state == IB_TCP_LISTEN) {
         tcp_close_listener(c);
         return;
@@ -831,19 +790,18 @@ void ib_tcp_abort(struct ib_tcp *c)
         ib_tcp_settle(c);
 }
 
-enum ib_tcp_state ib_tcp_get_state(const struct ib_tcp *c) { return (enum ib_tcp_state)c->state; }
+enum ib_tcp_state ib_tcp_get_state(const struct ib_tcp *c)
+{
+    return (enum ib_tcp_state)c->state;
+}
 
 void ib_tcp_endpoints(const struct ib_tcp *c, ib_ip4 *laddr, uint16_t *lport, ib_ip4 *raddr,
                       uint16_t *rport)
 {
-    if (laddr)
-        *laddr = c->laddr;
-    if (lport)
-        *lport = c->lport;
-    if (raddr)
-        *raddr = c->raddr;
-    if (rport)
-        *rport = c->rport;
+    if (laddr) *laddr = c->laddr;
+    if (lport) *lport = c->lport;
+    if (raddr) *raddr = c->raddr;
+    if (rport) *rport = c->rport;
 }
 
 void ib_tcp_get_info(const struct ib_tcp *c, struct ib_tcp_info *out)
@@ -861,17 +819,13 @@ void ib_tcp_get_info(const struct ib_tcp *c, struct ib_tcp_info *out)
     out->rto = (ib_time)ib_tcp_rto_us(c) * 1000;
     /* The SYN and FIN take a sequence number each but carry no byte. */
     uint32_t acked = c->snd_una - c->iss;
-    if (acked)
-        acked--;
-    if ((c->flags & IB_TCPF_FIN_SENT) && c->snd_una == c->snd_max && acked)
-        acked--;
+    if (acked) acked--;
+    if ((c->flags & IB_TCPF_FIN_SENT) && c->snd_una == c->snd_max && acked) acked--;
     out->bytes_acked = (uint64_t)c->acked_wraps << 32 | acked;
     out->bytes_sent = out->bytes_acked + (c->snd_max - c->snd_una);
     uint32_t rcvd = c->rcv_nxt - c->irs;
-    if (rcvd)
-        rcvd--;
-    if ((c->flags & IB_TCPF_FIN_RCVD) && rcvd)
-        rcvd--;
+    if (rcvd) rcvd--;
+    if ((c->flags & IB_TCPF_FIN_RCVD) && rcvd) rcvd--;
     out->bytes_received = (uint64_t)c->rcvd_wraps << 32 | rcvd;
     out->segs_out = c->segs_out;
     out->segs_in = c->segs_in;
@@ -888,8 +842,7 @@ void ib_tcp_get_info(const struct ib_tcp *c, struct ib_tcp_info *out)
 void ib_tcp_stack_destroy(struct ib_stack *s)
 {
     struct ib_tcp_stack *ts = s->tcp;
-    if (!ts)
-        return;
+    if (!ts) return;
     struct ib_evq *q = s->node.env->q;
     for (uint32_t i = 0; i <= ts->hash_mask; i++) {
         while (ts->hash[i]) {

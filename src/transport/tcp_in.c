@@ -34,8 +34,7 @@ struct tcp_seg {
 
 static void tcp_seg_drop(struct ib_stack *s, struct tcp_seg *sg, enum ib_drop reason)
 {
-    if (!sg->p)
-        return;
+    if (!sg->p) return;
     /* The drop event shows the segment from its TCP header. */
     ib_pkt_push(sg->p, sg->pulled);
     ib_drop(&s->node, sg->nif, sg->p, reason);
@@ -44,8 +43,7 @@ static void tcp_seg_drop(struct ib_stack *s, struct tcp_seg *sg, enum ib_drop re
 
 static void tcp_seg_done(struct tcp_seg *sg)
 {
-    if (sg->p)
-        ib_pkt_free(sg->p);
+    if (sg->p) ib_pkt_free(sg->p);
     sg->p = NULL;
 }
 
@@ -78,8 +76,7 @@ static void tcp_syn_options(struct ib_tcp *c, const struct ib_tcp_hdr *h)
         /* RFC 7323 §2.2: both sides must send the option to scale. */
         c->snd_wscale = c->rcv_wscale = 0;
     }
-    if (cfg->sack && h->opt.sack_ok)
-        c->flags |= IB_TCPF_SACK;
+    if (cfg->sack && h->opt.sack_ok) c->flags |= IB_TCPF_SACK;
     if (cfg->timestamps && h->opt.has_ts) {
         c->flags |= IB_TCPF_TS;
         c->ts_recent = h->opt.ts_val;
@@ -88,8 +85,7 @@ static void tcp_syn_options(struct ib_tcp *c, const struct ib_tcp_hdr *h)
          * every segment, so they come out of it. */
         mss -= 12;
     }
-    if (mss < 64)
-        mss = 64;
+    if (mss < 64) mss = 64;
     c->mss = (uint16_t)mss;
 }
 
@@ -104,8 +100,7 @@ static void tcp_rtt_from_ack(struct ib_tcp *c, const struct ib_tcp_hdr *h, uint3
          * include the timeout. Karn's rule applies to timestamps too. */
         if (h->opt.has_ts && h->opt.ts_ecr && c->backoff == 0) {
             uint32_t ms = ib_tcp_ts_now(env) - h->opt.ts_ecr;
-            if (ms < 0x7fffffffu / 1000)
-                ib_tcp_rtt_sample(c, ms * 1000);
+            if (ms < 0x7fffffffu / 1000) ib_tcp_rtt_sample(c, ms * 1000);
         }
         return;
     }
@@ -131,8 +126,7 @@ static bool tcp_our_fin_acked(const struct ib_tcp *c)
 /* Step 8 of RFC 9293 §3.10.7.4: the FIN. */
 static void tcp_fin(struct ib_tcp *c, const struct ib_tcp_hdr *h)
 {
-    if (c->flags & IB_TCPF_FIN_RCVD)
-        return;
+    if (c->flags & IB_TCPF_FIN_RCVD) return;
     /* Nothing follows the FIN: what is still held out of order repeats
      * data already delivered. */
     while (c->ooo) {
@@ -173,16 +167,14 @@ static bool tcp_ooo_drain(struct ib_tcp *c, uint32_t limit)
     struct ib_pkt *q;
     while ((q = c->ooo) && !fin) {
         uint32_t qs = ib_tcp_ooo_seq(q), qe = qs + q->len;
-        if (ib_seq_gt(qs, c->rcv_nxt))
-            break;
+        if (ib_seq_gt(qs, c->rcv_nxt)) break;
         if (ib_seq_gt(qe, c->rcv_nxt)) {
             uint32_t off = c->rcv_nxt - qs, want = qe - c->rcv_nxt;
             uint32_t n = (c->flags & IB_TCPF_CLOSED_BY_APP)
                              ? want
                              : ib_tcp_ring_write(&c->rcv, q->data + off, want, limit);
             c->rcv_nxt += n;
-            if (n < want)
-                break; /* no room: keep the rest queued */
+            if (n < want) break; /* no room: keep the rest queued */
         }
         fin = (*ib_tcp_ooo_mark(q) & IB_TCP_OOO_FIN) && qe == c->rcv_nxt;
         c->ooo = q->next;
@@ -216,8 +208,7 @@ static void tcp_ooo_insert(struct ib_tcp *c, struct tcp_seg *sg)
             pp = &q->next;
             continue;
         }
-        if (ib_seq_gt(qs, e0) || (qs == e0 && s0 != e0))
-            break;
+        if (ib_seq_gt(qs, e0) || (qs == e0 && s0 != e0)) break;
         if (ib_seq_leq(qs, s0) && ib_seq_geq(qe, e0)) {
             /* Everything in it is held already. */
             *ib_tcp_ooo_mark(q) |= mark;
@@ -275,11 +266,9 @@ static bool tcp_data(struct ib_tcp *c, struct tcp_seg *sg, bool *readable)
     if (c->ooo) {
         /* RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap. */
         c->flags |= IB_TCPF_ACK_NOW;
-        if (!fin)
-            fin = tcp_ooo_drain(c, limit);
+        if (!fin) fin = tcp_ooo_drain(c, limit);
     }
-    if ((uint32_t)(c->rcv_nxt - c->irs) < (uint32_t)(old - c->irs))
-        c->rcvd_wraps++;
+    if ((uint32_t)(c->rcv_nxt - c->irs) < (uint32_t)(old - c->irs)) c->rcvd_wraps++;
     if (c->rcv_nxt != old) {
         *readable = true;
         ib_tcp_delack(c);
@@ -305,8 +294,7 @@ static int tcp_ack(struct ib_tcp *c, struct tcp_seg *sg)
     if (ib_seq_gt(ack, c->snd_max) ||
         ib_seq_lt(ack, c->snd_una - (c->max_snd_wnd ? c->max_snd_wnd : 0xffffu))) {
         c->flags |= IB_TCPF_ACK_NOW;
-        if (ib_seq_lt(ack, c->snd_una))
-            s->tcp->mib.challenge_acks++;
+        if (ib_seq_lt(ack, c->snd_una)) s->tcp->mib.challenge_acks++;
         tcp_seg_drop(s, sg, IB_DROP_TCP_BAD_ACK);
         return ACK_STOP;
     }
@@ -325,15 +313,12 @@ static int tcp_ack(struct ib_tcp *c, struct tcp_seg *sg)
         tcp_rtt_from_ack(c, h, ack);
         uint32_t ring_acked = acked < c->snd.len ? acked : c->snd.len;
         ib_tcp_ring_drop(&c->snd, ring_acked);
-        if ((uint32_t)(ack - c->iss) < (uint32_t)(c->snd_una - c->iss))
-            c->acked_wraps++;
+        if ((uint32_t)(ack - c->iss) < (uint32_t)(c->snd_una - c->iss)) c->acked_wraps++;
         c->snd_una = ack;
-        if (ib_seq_lt(c->snd_nxt, ack))
-            c->snd_nxt = ack;
+        if (ib_seq_lt(c->snd_nxt, ack)) c->snd_nxt = ack;
         c->retries = 0;
         c->backoff = 0;
-        if (c->flags & IB_TCPF_SACK)
-            ib_tcp_sb_advance(c);
+        if (c->flags & IB_TCPF_SACK) ib_tcp_sb_advance(c);
         if (c->flags & IB_TCPF_RECOVERY) {
             if (ib_seq_geq(ack, c->recover)) {
                 /* RFC 6582 §3.2 step 3 / RFC 6675 §5: a full ACK ends
@@ -341,14 +326,17 @@ static int tcp_ack(struct ib_tcp *c, struct tcp_seg *sg)
                 c->flags &= ~IB_TCPF_RECOVERY;
                 c->dupacks = 0;
                 cc->recovered(c, now_us);
-            } else if (!(c->flags & IB_TCPF_SACK)) {
+            } else if (c->flags & IB_TCPF_SACK) {
+                /* RFC 6675 §5 (C): recovery goes on; the duplicate ACKs
+                 * counted so far are now below snd_una or repeat it. */
+                c->dupacks = 0;
+            } else {
                 /* RFC 6582 §3.2 step 4: a partial ACK: retransmit the
                  * next hole, deflate cwnd by what was acked, add back one
                  * SMSS if at least that much was. */
                 ib_tcp_retransmit(c, IB_TCP_CAUSE_FAST_RETRANSMIT);
                 c->cwnd = c->cwnd > acked ? c->cwnd - acked : c->mss;
-                if (acked >= c->mss)
-                    c->cwnd += c->mss;
+                if (acked >= c->mss) c->cwnd += c->mss;
             }
         } else {
             c->dupacks = 0;
@@ -357,21 +345,18 @@ static int tcp_ack(struct ib_tcp *c, struct tcp_seg *sg)
         writable = ring_acked > 0;
         ib_tcp_rto_restart(c);
     } else if (ack == c->snd_una && ib_tcp_flight(c) > 0 && sg->len == 0 && wnd != 0 &&
-               !(sg->flags & (IB_TCP_SYN | IB_TCP_FIN)) &&
-               (wnd == c->snd_wnd || sack_news)) {
+               !(sg->flags & (IB_TCP_SYN | IB_TCP_FIN)) && (wnd == c->snd_wnd || sack_news)) {
         /* RFC 5681 §2: a duplicate ACK (with SACK: one that reports new
          * data, RFC 6675 §2). Answers to zero-window probes are not. */
-        if (c->dupacks < 255)
-            c->dupacks++;
+        if (c->dupacks < UINT16_MAX) c->dupacks++;
         if (!(c->flags & IB_TCPF_RECOVERY)) {
             bool sack = (c->flags & IB_TCPF_SACK) != 0;
             /* RFC 6675 §5 (3): SACK information alone can show the loss,
              * but §5.1: not before HighACK reaches the RecoveryPoint an
              * RTO set. RFC 6582 §3.2 step 2: NewReno enters only if the
              * ACK covers more than recover (one recovery per window). */
-            bool enter = sack ? ib_seq_geq(ack, c->recover) &&
-                                    (c->dupacks >= TCP_DUPTHRESH ||
-                                     ib_tcp_sb_is_lost(c, c->snd_una))
+            bool enter = sack ? ib_seq_geq(ack, c->recover) && (c->dupacks >= TCP_DUPTHRESH ||
+                                                                ib_tcp_sb_is_lost(c, c->snd_una))
                               : c->dupacks == TCP_DUPTHRESH && ib_seq_gt(ack, c->recover);
             if (enter) {
                 cc->loss(c, now_us);
@@ -405,8 +390,7 @@ static int tcp_ack(struct ib_tcp *c, struct tcp_seg *sg)
         c->snd_wnd = wnd;
         c->snd_wl1 = sg->h.seq;
         c->snd_wl2 = ack;
-        if (wnd > c->max_snd_wnd)
-            c->max_snd_wnd = wnd;
+        if (wnd > c->max_snd_wnd) c->max_snd_wnd = wnd;
         if (wnd && (c->flags & IB_TCPF_PERSIST)) {
             /* The window opened: probing is over. */
             c->flags &= ~IB_TCPF_PERSIST;
@@ -419,15 +403,12 @@ static int tcp_ack(struct ib_tcp *c, struct tcp_seg *sg)
         }
     }
     /* RFC 1122 §4.2.2.17: a peer that answers probes is alive. */
-    if ((c->flags & IB_TCPF_PERSIST) && ack == c->snd_una)
-        c->retries = 0;
-    if (c->cwnd != old_cwnd)
-        ib_tcp_trace_info(c);
+    if ((c->flags & IB_TCPF_PERSIST) && ack == c->snd_una) c->retries = 0;
+    if (c->cwnd != old_cwnd) ib_tcp_trace_info(c);
     if (writable && ib_tcp_app_holds(c) && c->ops && c->ops->writable &&
         !(c->flags & IB_TCPF_FIN_QUEUED)) {
         c->ops->writable(c, c->arg);
-        if (c->state == IB_TCP_CLOSED)
-            return ACK_STOP;
+        if (c->state == IB_TCP_CLOSED) return ACK_STOP;
     }
     return ACK_CONTINUE;
 }
@@ -440,12 +421,10 @@ static bool tcp_acceptable(const struct ib_tcp *c, uint32_t seq, uint32_t seglen
     uint32_t wnd = adv > space ? adv : space;
     uint32_t end = c->rcv_nxt + wnd;
     if (seglen == 0) {
-        if (wnd == 0)
-            return seq == c->rcv_nxt;
+        if (wnd == 0) return seq == c->rcv_nxt;
         return ib_seq_geq(seq, c->rcv_nxt) && ib_seq_lt(seq, end);
     }
-    if (wnd == 0)
-        return false;
+    if (wnd == 0) return false;
     return (ib_seq_geq(seq, c->rcv_nxt) && ib_seq_lt(seq, end)) ||
            (ib_seq_geq(seq + seglen - 1, c->rcv_nxt) && ib_seq_lt(seq + seglen - 1, end));
 }
@@ -487,8 +466,7 @@ static bool tcp_syn_sent(struct ib_tcp *c, struct tcp_seg *sg)
         tcp_seg_drop(s, sg, IB_DROP_TCP_BAD_FLAGS);
         return false;
     }
-    if (sg->flags & IB_TCP_ACK)
-        tcp_rtt_from_ack(c, h, h->ack);
+    if (sg->flags & IB_TCP_ACK) tcp_rtt_from_ack(c, h, h->ack);
     tcp_syn_options(c, h);
     c->irs = h->seq;
     c->rcv_nxt = c->rcv_adv = h->seq + 1;
@@ -533,8 +511,7 @@ static void tcp_process(struct ib_tcp *c, struct tcp_seg *sg)
     bool readable = false;
 
     if (c->state == IB_TCP_SYN_SENT) {
-        if (!tcp_syn_sent(c, sg))
-            return;
+        if (!tcp_syn_sent(c, sg)) return;
         goto text;
     }
     /* A repeated SYN while our SYN-ACK is outstanding: the SYN-ACK was
@@ -588,8 +565,7 @@ static void tcp_process(struct ib_tcp *c, struct tcp_seg *sg)
             sg->flags &= (uint8_t)~IB_TCP_FIN;
             dup = sg->len;
         }
-        if (dup)
-            c->flags |= IB_TCPF_ACK_NOW; /* old data: say what we have */
+        if (dup) c->flags |= IB_TCPF_ACK_NOW; /* old data: say what we have */
         tcp_seg_pull(sg, dup);
     }
     /* ...then what lies beyond the right edge. */
@@ -622,8 +598,7 @@ static void tcp_process(struct ib_tcp *c, struct tcp_seg *sg)
         /* RFC 9293: SYN-RECEIVED from a passive OPEN "return this
          * connection to LISTEN" (the listener stays; this child goes);
          * from an active OPEN: "connection refused". */
-        if (c->state == IB_TCP_SYN_RECEIVED)
-            err = (c->flags & IB_TCPF_CHILD) ? 0 : IB_ERR_REFUSED;
+        if (c->state == IB_TCP_SYN_RECEIVED) err = (c->flags & IB_TCPF_CHILD) ? 0 : IB_ERR_REFUSED;
         ib_tcp_drop_conn(c, err, IB_TCP_CAUSE_SEGMENT, h);
         tcp_seg_done(sg);
         return;
@@ -655,8 +630,7 @@ static void tcp_process(struct ib_tcp *c, struct tcp_seg *sg)
         tcp_rtt_from_ack(c, h, h->ack);
         c->snd_una = h->ack;
         c->snd_wnd = (uint32_t)h->wnd << c->snd_wscale;
-        if (c->snd_wnd > c->max_snd_wnd)
-            c->max_snd_wnd = c->snd_wnd;
+        if (c->snd_wnd > c->max_snd_wnd) c->max_snd_wnd = c->snd_wnd;
         c->snd_wl1 = h->seq;
         c->snd_wl2 = h->ack;
         c->retries = 0;
@@ -678,13 +652,12 @@ static void tcp_process(struct ib_tcp *c, struct tcp_seg *sg)
         if (tcp_our_fin_acked(c)) {
             ib_tcp_set_state(c, IB_TCP_FIN_WAIT_2, IB_TCP_CAUSE_SEGMENT, h);
             /* An orphan waits for the peer's FIN at most 2*MSL. */
-            c->rto_at = (c->flags & IB_TCPF_CLOSED_BY_APP) ? ib_now(env) + 2 * c->cfg->msl
-                                                           : IB_TIME_NEVER;
+            c->rto_at =
+                (c->flags & IB_TCPF_CLOSED_BY_APP) ? ib_now(env) + 2 * c->cfg->msl : IB_TIME_NEVER;
         }
         break;
     case IB_TCP_CLOSING:
-        if (tcp_our_fin_acked(c))
-            tcp_enter_time_wait(c, h);
+        if (tcp_our_fin_acked(c)) tcp_enter_time_wait(c, h);
         break;
     case IB_TCP_LAST_ACK:
         if (tcp_our_fin_acked(c)) {
@@ -739,8 +712,7 @@ text:;
         tcp_fin(c, h);
         readable = true;
     }
-    if (readable && ib_tcp_app_holds(c) && c->ops && c->ops->readable)
-        c->ops->readable(c, c->arg);
+    if (readable && ib_tcp_app_holds(c) && c->ops && c->ops->readable) c->ops->readable(c, c->arg);
 }
 
 static void tcp_conn_input(struct ib_tcp *c, struct tcp_seg *sg)
@@ -781,7 +753,8 @@ static bool tcp_tw_input(struct ib_stack *s, struct ib_tcp_tw *tw, struct tcp_se
     if ((sg->flags & IB_TCP_SYN) && !(sg->flags & IB_TCP_ACK) && ib_seq_gt(h->seq, tw->rcv_nxt)) {
         /* RFC 1122 §4.2.2.13 (and RFC 6191 with timestamps): a new SYN
          * with a higher sequence number may reopen the connection. */
-        if (!(tw->flags & IB_TCPF_TS) || !h->opt.has_ts || ib_seq_gt(h->opt.ts_val, tw->ts_recent)) {
+        if (!(tw->flags & IB_TCPF_TS) || !h->opt.has_ts ||
+            ib_seq_gt(h->opt.ts_val, tw->ts_recent)) {
             ib_tcp_tw_kill(s, tw, IB_TCP_CAUSE_SEGMENT, h);
             return false;
         }
@@ -796,8 +769,7 @@ static bool tcp_tw_input(struct ib_stack *s, struct ib_tcp_tw *tw, struct tcp_se
         o.ts_val = ib_tcp_ts_now(env);
         o.ts_ecr = tw->ts_recent;
     }
-    if (sg->flags & IB_TCP_SYN)
-        s->tcp->mib.challenge_acks++;
+    if (sg->flags & IB_TCP_SYN) s->tcp->mib.challenge_acks++;
     ib_tcp_respond(s, tw->laddr, tw->lport, tw->raddr, tw->rport, tw->snd_nxt, tw->rcv_nxt,
                    IB_TCP_ACK, tw->rcv_wnd, &o);
     if (sg->flags & IB_TCP_FIN) {
@@ -816,8 +788,7 @@ static struct ib_tcp *tcp_child(struct ib_tcp *l, const struct tcp_seg *sg, ib_i
 {
     struct ib_stack *s = l->stack;
     struct ib_tcp *c = ib_tcp_new(s, l->cfg);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->laddr = laddr;
     c->lport = sg->h.dport;
     c->raddr = raddr;
@@ -847,8 +818,8 @@ static void tcp_listen_input(struct ib_tcp *l, struct tcp_seg *sg, ib_ip4 laddr,
     if (sg->flags & IB_TCP_ACK) {
         uint16_t mss = 0;
         if (cfg->syncookies && !(sg->flags & IB_TCP_SYN)) {
-            mss = ib_tcp_cookie_check(ts, ib_now(env), laddr, h->dport, raddr, h->sport,
-                                      h->seq - 1, h->ack - 1);
+            mss = ib_tcp_cookie_check(ts, ib_now(env), laddr, h->dport, raddr, h->sport, h->seq - 1,
+                                      h->ack - 1);
             if (mss)
                 ts->mib.syncookies_recv++;
             else
@@ -929,6 +900,15 @@ static void tcp_listen_input(struct ib_tcp *l, struct tcp_seg *sg, ib_ip4 laddr,
     ib_tcp_settle(c);
 }
 
+/* Is a one of our interface addresses (not a broadcast we accept)? */
+static bool tcp_own_unicast(const struct ib_stack *s, const struct ib_netif *nif, ib_ip4 a)
+{
+    if (nif && nif->addr == a && a) return true;
+    for (unsigned i = 0; i < s->n_nifs; i++)
+        if (s->nifs[i]->addr == a && a) return true;
+    return false;
+}
+
 void ib_tcp_input(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
                   const struct ib_ip4_hdr *ip)
 {
@@ -949,10 +929,11 @@ void ib_tcp_input(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
         return;
     }
     /* RFC 1122 §4.2.3.10: TCP is unicast only; a segment sent as a
-     * broadcast or multicast, or from such an address, is discarded. */
-    bool multi = (ip->dst >> 28) == 0xe || (ip->src >> 28) == 0xe;
+     * broadcast or multicast (a directed broadcast included), or from such
+     * an address, is discarded. */
+    bool multi = (ip->src >> 28) == 0xe || ip->src == IB_IP4_BROADCAST || ip->src == IB_IP4_ANY;
     if ((p->flags & (IB_PKT_F_LINK_BCAST | IB_PKT_F_LINK_MCAST)) || multi ||
-        ip->src == IB_IP4_BROADCAST || ip->dst == IB_IP4_BROADCAST || ip->src == IB_IP4_ANY) {
+        !tcp_own_unicast(s, nif, ip->dst)) {
         ts->mib.in_errs++;
         ib_drop(&s->node, nif, p, IB_DROP_IP_BAD_SRC);
         return;
@@ -975,16 +956,14 @@ void ib_tcp_input(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
         return;
     }
     struct ib_tcp_tw *tw = ib_tcp_tw_lookup(ts, ip->dst, sg.h.dport, ip->src, sg.h.sport);
-    if (tw && tcp_tw_input(s, tw, &sg))
-        return;
+    if (tw && tcp_tw_input(s, tw, &sg)) return;
     struct ib_tcp *l = ib_tcp_listener_find(ts, ip->dst, sg.h.dport);
     if (l) {
         tcp_listen_input(l, &sg, ip->dst, ip->src);
         return;
     }
     /* RFC 9293 §3.10.7.1: CLOSED: answer with a RST. */
-    uint32_t seglen =
-        sg.len + ((sg.flags & IB_TCP_SYN) != 0) + ((sg.flags & IB_TCP_FIN) != 0);
+    uint32_t seglen = sg.len + ((sg.flags & IB_TCP_SYN) != 0) + ((sg.flags & IB_TCP_FIN) != 0);
     ib_tcp_reply_rst(s, ip->dst, ip->src, &sg.h, seglen);
     tcp_seg_drop(s, &sg, IB_DROP_TCP_NO_LISTENER);
 }
@@ -995,33 +974,25 @@ void ib_tcp_icmp_error(struct ib_stack *s, ib_ip4 from, uint8_t type, uint8_t co
     (void)from;
     struct ib_tcp_stack *ts = s->tcp;
     /* RFC 792: the IP header and 8 bytes: ports and sequence number. */
-    if (!ts || len < IB_IP4_HLEN)
-        return;
+    if (!ts || len < IB_IP4_HLEN) return;
     size_t hlen = (size_t)(quoted[0] & 0xf) * 4;
-    if (hlen < IB_IP4_HLEN || len < hlen + 8)
-        return;
+    if (hlen < IB_IP4_HLEN || len < hlen + 8) return;
     const uint8_t *th = quoted + hlen;
-    struct ib_tcp *c = ib_tcp_lookup(ts, ib_get32(quoted + 12), ib_get16(th),
-                                     ib_get32(quoted + 16), ib_get16(th + 2));
-    if (!c)
-        return;
+    struct ib_tcp *c = ib_tcp_lookup(ts, ib_get32(quoted + 12), ib_get16(th), ib_get32(quoted + 16),
+                                     ib_get16(th + 2));
+    if (!c) return;
     /* RFC 5927 §4.1: believe only errors about data in flight. */
     uint32_t seq = ib_get32(th + 4);
-    if (!(ib_seq_geq(seq, c->snd_una) && ib_seq_lt(seq, c->snd_max)))
-        return;
-    if (type != IB_ICMP_DEST_UNREACH)
-        return; /* time exceeded and others are soft errors */
+    if (!(ib_seq_geq(seq, c->snd_una) && ib_seq_lt(seq, c->snd_max))) return;
+    if (type != IB_ICMP_DEST_UNREACH) return; /* time exceeded and others are soft errors */
     if (code == IB_ICMP_UNREACH_NEEDFRAG) {
         /* RFC 1191 §6.2: the next-hop MTU lowers the segment size, and
          * what was dropped is sent again at once (no congestion signal). */
         uint32_t mtu = info & 0xffff;
-        if (mtu < 68)
-            return;
+        if (mtu < 68) return;
         uint32_t mss = mtu - 40 - ((c->flags & IB_TCPF_TS) ? 12u : 0u);
-        if (mss < 64)
-            mss = 64;
-        if (mss >= c->mss)
-            return;
+        if (mss < 64) mss = 64;
+        if (mss >= c->mss) return;
         c->mss = (uint16_t)mss;
         c->snd_nxt = c->snd_una;
         ib_tcp_output(c);
@@ -1030,6 +1001,5 @@ void ib_tcp_icmp_error(struct ib_stack *s, ib_ip4 from, uint8_t type, uint8_t co
     }
     /* RFC 1122 §4.2.3.9 and RFC 5927 §4.1: in synchronized states even a
      * "hard" error is treated as soft; a connection attempt gives up. */
-    if (c->state == IB_TCP_SYN_SENT)
-        ib_tcp_drop_conn(c, IB_ERR_UNREACH, IB_TCP_CAUSE_ICMP, NULL);
+    if (c->state == IB_TCP_SYN_SENT) ib_tcp_drop_conn(c, IB_ERR_UNREACH, IB_TCP_CAUSE_ICMP, NULL);
 }

@@ -82,7 +82,6 @@ struct ib_tcp {
     uint8_t state;
     uint8_t backoff;           /* RTO doublings */
     uint8_t retries;           /* retransmissions, or keepalive probes */
-    uint8_t dupacks;
     uint32_t flags;            /* IB_TCPF_* */
 
     /* RFC 9293 §3.3.1 send sequence variables */
@@ -119,7 +118,8 @@ struct ib_tcp {
 
     /* statistics; the byte totals are snd_una - iss - 1 and rcv_nxt - irs
      * - 1 plus 2^32 times these wrap counts (ib_tcp_get_info) */
-    uint16_t acked_wraps, rcvd_wraps;
+    uint8_t acked_wraps, rcvd_wraps; /* stats wrap after 1 TiB */
+    uint16_t dupacks;
     uint32_t segs_out, segs_in, retransmits;
     uint16_t fast_retransmits, timeouts;
 };

@@ -49,19 +49,15 @@ static uint16_t tcp_wnd_field(struct ib_tcp *c, bool syn)
     /* RFC 7323 §2.2: the window of a SYN is never scaled. */
     unsigned shift = syn ? 0 : c->rcv_wscale;
     uint64_t max = (uint64_t)0xffff << shift;
-    if (wnd > max)
-        wnd = (uint32_t)max;
+    if (wnd > max) wnd = (uint32_t)max;
     uint32_t field = wnd >> shift;
     /* RFC 9293 §3.8.6.2.2 / RFC 7323 §2.4: never shrink the window; the
      * rounding up costs at most 2^shift bytes, which the receive ring
      * keeps room for. */
-    if (((uint64_t)field << shift) < cur)
-        field = (cur + (1u << shift) - 1) >> shift;
-    if (field > 0xffff)
-        field = 0xffff;
+    if (((uint64_t)field << shift) < cur) field = (cur + (1u << shift) - 1) >> shift;
+    if (field > 0xffff) field = 0xffff;
     uint32_t edge = c->rcv_nxt + (field << shift);
-    if (ib_seq_gt(edge, c->rcv_adv) || c->rcv_adv == 0)
-        c->rcv_adv = edge;
+    if (ib_seq_gt(edge, c->rcv_adv) || c->rcv_adv == 0) c->rcv_adv = edge;
     return (uint16_t)field;
 }
 
@@ -81,8 +77,7 @@ static void tcp_sack_blocks(const struct ib_tcp *c, struct ib_tcp_opts *o)
             end += p->len;
             recent |= (*ib_tcp_ooo_mark(p) & IB_TCP_OOO_RECENT) != 0;
         }
-        if (start == end)
-            continue;
+        if (start == end) continue;
         if (recent && !have_recent) {
             o->sack[0] = (struct ib_tcp_sack_block){start, end};
             have_recent = true;
@@ -91,8 +86,7 @@ static void tcp_sack_blocks(const struct ib_tcp *c, struct ib_tcp_opts *o)
         }
     }
     unsigned n = 0;
-    if (have_recent)
-        n = 1;
+    if (have_recent) n = 1;
     for (unsigned i = 0; i < n_others && n < max; i++)
         o->sack[n++] = others[i];
     o->nsack = (uint8_t)n;
@@ -125,8 +119,7 @@ static void tcp_fill_opts(struct ib_tcp *c, uint8_t flags, struct ib_tcp_opts *o
         o->ts_val = ib_tcp_ts_now(env);
         o->ts_ecr = c->ts_recent;
     }
-    if ((c->flags & IB_TCPF_SACK) && c->ooo)
-        tcp_sack_blocks(c, o);
+    if ((c->flags & IB_TCPF_SACK) && c->ooo) tcp_sack_blocks(c, o);
 }
 
 static struct ib_pkt *tcp_build(struct ib_env *env, const struct ib_tcp_hdr *h, size_t dlen,
@@ -134,18 +127,15 @@ static struct ib_pkt *tcp_build(struct ib_env *env, const struct ib_tcp_hdr *h, 
 {
     *hlen = IB_TCP_HLEN + ib_tcp_opts_len(&h->opt);
     struct ib_pkt *p = ib_pkt_alloc(env->pool, IB_PKT_HEADROOM, *hlen + dlen);
-    if (p)
-        ib_tcp_emit(h, p->data);
+    if (p) ib_tcp_emit(h, p->data);
     return p;
 }
 
-static void tcp_ip_out(struct ib_stack *s, struct ib_pkt *p, ib_ip4 src, ib_ip4 dst,
-                       uint8_t flags)
+static void tcp_ip_out(struct ib_stack *s, struct ib_pkt *p, ib_ip4 src, ib_ip4 dst, uint8_t flags)
 {
     struct ib_tcp_stack *ts = s->tcp;
     ts->mib.segs_out++;
-    if (flags & IB_TCP_RST)
-        ts->mib.out_rsts++;
+    if (flags & IB_TCP_RST) ts->mib.out_rsts++;
     /* RFC 1191 §3: path MTU discovery sends with DF. */
     struct ib_ip4_tx tx = {.src = src, .dst = dst, .proto = IB_IPPROTO_TCP, .df = true};
     ib_ip4_output(s, p, &tx);
@@ -163,17 +153,14 @@ static void tcp_xmit(struct ib_tcp *c, uint32_t seq, uint32_t len, uint8_t flags
     h.dport = c->rport;
     h.seq = seq;
     h.flags = flags;
-    if (flags & IB_TCP_ACK)
-        h.ack = c->rcv_nxt;
+    if (flags & IB_TCP_ACK) h.ack = c->rcv_nxt;
     tcp_fill_opts(c, flags, &h.opt);
     h.wnd = (flags & IB_TCP_RST) ? 0 : tcp_wnd_field(c, (flags & IB_TCP_SYN) != 0);
     size_t hlen;
     struct ib_pkt *p = tcp_build(env, &h, len, &hlen);
-    if (!p)
-        return; /* as if lost: the retransmission timer recovers */
+    if (!p) return; /* as if lost: the retransmission timer recovers */
     uint64_t sum = ib_csum_pseudo4(c->laddr, c->raddr, IB_IPPROTO_TCP, (uint16_t)(hlen + len));
-    if (len)
-        sum += ib_tcp_ring_peek_csum(&c->snd, seq - tcp_data_base(c), p->data + hlen, len);
+    if (len) sum += ib_tcp_ring_peek_csum(&c->snd, seq - tcp_data_base(c), p->data + hlen, len);
     ib_put16(p->data + 16, ib_csum_fold(ib_csum_partial(p->data, hlen, sum)));
     if (flags & IB_TCP_ACK) {
         c->last_ack_sent = c->rcv_nxt;
@@ -196,17 +183,13 @@ static uint32_t tcp_send_range(struct ib_tcp *c, uint32_t seq, uint32_t len)
     } else if (ib_seq_gt(seq + len, data_end)) {
         len = ib_seq_gt(data_end, seq) ? data_end - seq : 0;
     }
-    if (len == 0 && !fin)
-        return 0;
+    if (len == 0 && !fin) return 0;
     uint8_t flags = IB_TCP_ACK;
-    if (fin)
-        flags |= IB_TCP_FIN;
+    if (fin) flags |= IB_TCP_FIN;
     /* RFC 9293 §3.9.1.2: PSH on the segment that empties the buffer. */
-    if (len && seq + len == data_end)
-        flags |= IB_TCP_PSH;
+    if (len && seq + len == data_end) flags |= IB_TCP_PSH;
     tcp_xmit(c, seq, len, flags);
-    if (fin)
-        c->flags |= IB_TCPF_FIN_SENT;
+    if (fin) c->flags |= IB_TCPF_FIN_SENT;
     return len + fin;
 }
 
@@ -227,10 +210,8 @@ static void tcp_sent(struct ib_tcp *c, uint32_t seq, uint32_t used, enum ib_tcp_
         c->flags |= IB_TCPF_RTT_TIMING;
     }
     uint32_t end = seq + used;
-    if (ib_seq_gt(end, c->snd_nxt))
-        c->snd_nxt = end;
-    if (ib_seq_gt(end, c->snd_max))
-        c->snd_max = end;
+    if (ib_seq_gt(end, c->snd_nxt)) c->snd_nxt = end;
+    if (ib_seq_gt(end, c->snd_max)) c->snd_max = end;
     /* RFC 6298 (5.1): start the timer if it is not running. */
     if (c->rto_at == IB_TIME_NEVER || (c->flags & IB_TCPF_KEEPALIVE)) {
         c->flags &= ~IB_TCPF_KEEPALIVE;
@@ -243,13 +224,22 @@ static void tcp_sent(struct ib_tcp *c, uint32_t seq, uint32_t used, enum ib_tcp_
 static void tcp_sack_output(struct ib_tcp *c)
 {
     uint32_t pipe = ib_tcp_sb_pipe(c);
+    if (c->sb.n == IB_TCP_SB_MAX) {
+        /* The bounded scoreboard forgot blocks, so everything above its
+         * last block looks in flight and recovery would stall until the
+         * RTO. Bound pipe by the reasoning of RFC 5681 §3.2 instead: each
+         * duplicate ACK since the last partial ACK means a segment left
+         * the network; what was retransmitted is in flight again. */
+        uint32_t gone = (uint32_t)c->dupacks * c->mss, flight = ib_tcp_flight(c);
+        uint32_t rxt = ib_seq_gt(c->sb.high_rxt, c->snd_una) ? c->sb.high_rxt - c->snd_una : 0;
+        uint32_t est = (flight > gone ? flight - gone : 0) + rxt;
+        if (est < pipe) pipe = est;
+    }
     while (c->cwnd >= pipe + c->mss) {
         uint32_t seq, len;
-        if (!ib_tcp_sb_next_seg(c, &seq, &len))
-            break;
+        if (!ib_tcp_sb_next_seg(c, &seq, &len)) break;
         uint32_t used = tcp_send_range(c, seq, len);
-        if (used == 0)
-            break;
+        if (used == 0) break;
         tcp_sent(c, seq, used, IB_TCP_CAUSE_FAST_RETRANSMIT);
         pipe += used;
     }
@@ -258,8 +248,7 @@ static void tcp_sack_output(struct ib_tcp *c)
 static void tcp_send_syn(struct ib_tcp *c)
 {
     uint8_t flags = IB_TCP_SYN;
-    if (c->state == IB_TCP_SYN_RECEIVED)
-        flags |= IB_TCP_ACK;
+    if (c->state == IB_TCP_SYN_RECEIVED) flags |= IB_TCP_ACK;
     tcp_xmit(c, c->iss, 0, flags);
     if (c->snd_nxt == c->iss) {
         /* RFC 6298 §3: the SYN is timed, unless it is sent again (Karn). */
@@ -282,8 +271,7 @@ void ib_tcp_output(struct ib_tcp *c)
     case IB_TCP_LISTEN:
         return;
     case IB_TCP_SYN_SENT:
-        if (c->snd_nxt == c->iss)
-            tcp_send_syn(c);
+        if (c->snd_nxt == c->iss) tcp_send_syn(c);
         return;
     case IB_TCP_SYN_RECEIVED:
         if (c->snd_nxt == c->iss)
@@ -293,8 +281,7 @@ void ib_tcp_output(struct ib_tcp *c)
         return;
     case IB_TCP_TIME_WAIT:
     case IB_TCP_FIN_WAIT_2:
-        if (c->flags & IB_TCPF_ACK_NOW)
-            ib_tcp_send_ack(c);
+        if (c->flags & IB_TCPF_ACK_NOW) ib_tcp_send_ack(c);
         return;
     default:
         break;
@@ -309,17 +296,14 @@ void ib_tcp_output(struct ib_tcp *c)
         bool fin_state = tcp_fin_state(c);
         for (;;) {
             uint32_t seq = c->snd_nxt;
-            if (ib_seq_gt(seq, data_end))
-                break; /* the FIN is out */
+            if (ib_seq_gt(seq, data_end)) break; /* the FIN is out */
             uint32_t avail = data_end - seq;
             uint32_t usable = ib_seq_lt(seq, wnd_end) ? wnd_end - seq : 0;
             uint32_t len = avail < usable ? avail : usable;
-            if (len > c->mss)
-                len = c->mss;
+            if (len > c->mss) len = c->mss;
             /* A FIN needs no window: it occupies no buffer space. */
             bool fin = fin_state && len == avail;
-            if (len == 0 && !fin)
-                break;
+            if (len == 0 && !fin) break;
             bool rexmit = ib_seq_lt(seq, c->snd_max);
             if (len < c->mss && !fin && !rexmit) {
                 /* RFC 9293 §3.8.6.2.1: send a short segment only if it
@@ -329,12 +313,10 @@ void ib_tcp_output(struct ib_tcp *c)
                 bool all = len == avail;
                 bool idle = c->snd_max == c->snd_una;
                 bool nodelay = (c->flags & IB_TCPF_NODELAY) != 0;
-                if (!((all && (idle || nodelay)) || len >= c->max_snd_wnd / 2))
-                    break;
+                if (!((all && (idle || nodelay)) || len >= c->max_snd_wnd / 2)) break;
             }
             uint32_t used = tcp_send_range(c, seq, fin ? avail + 1 : len);
-            if (used == 0)
-                break;
+            if (used == 0) break;
             tcp_sent(c, seq, used, IB_TCP_CAUSE_RTO);
         }
     }
@@ -343,18 +325,23 @@ void ib_tcp_output(struct ib_tcp *c)
      * small to fill a segment) goes out when the override timeout, the
      * same timer, expires. Nothing in flight means nothing else would
      * wake the sender. */
-    if (ib_seq_gt(tcp_data_base(c) + c->snd.len, c->snd_nxt) &&
-        !(c->flags & IB_TCPF_PERSIST) && ib_tcp_flight(c) == 0) {
+    if (ib_seq_gt(tcp_data_base(c) + c->snd.len, c->snd_nxt) && !(c->flags & IB_TCPF_PERSIST) &&
+        ib_tcp_flight(c) == 0) {
         c->flags = (c->flags & ~IB_TCPF_KEEPALIVE) | IB_TCPF_PERSIST;
         c->rto_at = ib_now(env) + (ib_time)ib_tcp_rto_us(c) * 1000;
     }
-    if (c->flags & IB_TCPF_ACK_NOW)
-        ib_tcp_send_ack(c);
+    if (c->flags & IB_TCPF_ACK_NOW) ib_tcp_send_ack(c);
 }
 
-void ib_tcp_send_ack(struct ib_tcp *c) { tcp_xmit(c, c->snd_nxt, 0, IB_TCP_ACK); }
+void ib_tcp_send_ack(struct ib_tcp *c)
+{
+    tcp_xmit(c, c->snd_nxt, 0, IB_TCP_ACK);
+}
 
-void ib_tcp_send_keepalive(struct ib_tcp *c) { tcp_xmit(c, c->snd_nxt - 1, 0, IB_TCP_ACK); }
+void ib_tcp_send_keepalive(struct ib_tcp *c)
+{
+    tcp_xmit(c, c->snd_nxt - 1, 0, IB_TCP_ACK);
+}
 
 void ib_tcp_send_rst(struct ib_tcp *c)
 {
@@ -375,10 +362,8 @@ void ib_tcp_retransmit(struct ib_tcp *c, enum ib_tcp_cause cause)
         ib_tcp_trace_rexmit(c, c->snd_una, used, cause);
         if (!(c->flags & IB_TCPF_TS) && (c->flags & IB_TCPF_RTT_TIMING))
             c->flags &= ~IB_TCPF_RTT_TIMING; /* RFC 6298 §3 (Karn) */
-        if (ib_seq_gt(c->snd_una + used, c->snd_nxt))
-            c->snd_nxt = c->snd_una + used;
-        if (ib_seq_gt(c->snd_nxt, c->snd_max))
-            c->snd_max = c->snd_nxt;
+        if (ib_seq_gt(c->snd_una + used, c->snd_nxt)) c->snd_nxt = c->snd_una + used;
+        if (ib_seq_gt(c->snd_nxt, c->snd_max)) c->snd_max = c->snd_nxt;
     }
 }
 
@@ -387,12 +372,10 @@ void ib_tcp_send_override(struct ib_tcp *c)
     uint32_t data_end = tcp_data_base(c) + c->snd.len;
     uint32_t avail = ib_seq_gt(data_end, c->snd_nxt) ? data_end - c->snd_nxt : 0;
     uint32_t len = avail < c->snd_wnd ? avail : c->snd_wnd;
-    if (len > c->mss)
-        len = c->mss;
+    if (len > c->mss) len = c->mss;
     uint32_t seq = c->snd_nxt;
     uint32_t used = len ? tcp_send_range(c, seq, len) : 0;
-    if (used)
-        tcp_sent(c, seq, used, IB_TCP_CAUSE_PROBE);
+    if (used) tcp_sent(c, seq, used, IB_TCP_CAUSE_PROBE);
 }
 
 void ib_tcp_send_probe(struct ib_tcp *c)
@@ -407,13 +390,12 @@ void ib_tcp_send_probe(struct ib_tcp *c)
     tcp_xmit(c, c->snd_una, 1, IB_TCP_ACK);
     if (c->snd_nxt == base) {
         c->snd_nxt = base + 1;
-        if (ib_seq_gt(c->snd_nxt, c->snd_max))
-            c->snd_max = c->snd_nxt;
+        if (ib_seq_gt(c->snd_nxt, c->snd_max)) c->snd_max = c->snd_nxt;
     }
 }
 
-void ib_tcp_respond(struct ib_stack *s, ib_ip4 laddr, uint16_t lport, ib_ip4 raddr,
-                    uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+void ib_tcp_respond(struct ib_stack *s, ib_ip4 laddr, uint16_t lport, ib_ip4 raddr, uint16_t rport,
+                    uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
                     const struct ib_tcp_opts *o)
 {
     struct ib_tcp_hdr h;
@@ -424,24 +406,21 @@ void ib_tcp_respond(struct ib_stack *s, ib_ip4 laddr, uint16_t lport, ib_ip4 rad
     h.ack = ack;
     h.flags = flags;
     h.wnd = wnd;
-    if (o)
-        h.opt = *o;
+    if (o) h.opt = *o;
     size_t hlen;
     struct ib_pkt *p = tcp_build(s->node.env, &h, 0, &hlen);
-    if (!p)
-        return;
+    if (!p) return;
     ib_tcp_fill_csum(p->data, hlen, laddr, raddr);
     tcp_ip_out(s, p, laddr, raddr, flags);
 }
 
-void ib_tcp_reply_rst(struct ib_stack *s, ib_ip4 laddr, ib_ip4 raddr,
-                      const struct ib_tcp_hdr *h, uint32_t seglen)
+void ib_tcp_reply_rst(struct ib_stack *s, ib_ip4 laddr, ib_ip4 raddr, const struct ib_tcp_hdr *h,
+                      uint32_t seglen)
 {
     /* RFC 9293 §3.10.7.1: "An incoming segment containing a RST is
      * discarded"; otherwise, with ACK: <SEQ=SEG.ACK><CTL=RST>; without:
      * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
-    if (h->flags & IB_TCP_RST)
-        return;
+    if (h->flags & IB_TCP_RST) return;
     if (h->flags & IB_TCP_ACK)
         ib_tcp_respond(s, laddr, h->dport, raddr, h->sport, h->ack, 0, IB_TCP_RST, 0, NULL);
     else
@@ -454,8 +433,7 @@ bool ib_tcp_wnd_update_due(const struct ib_tcp *c)
     uint32_t cur = ib_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
     uint32_t space = ib_tcp_rcv_space(c);
     uint64_t max = (uint64_t)0xffff << c->rcv_wscale;
-    if (space > max)
-        space = (uint32_t)max;
+    if (space > max) space = (uint32_t)max;
     uint32_t step = c->cfg->rcvbuf / 2 < c->mss ? c->cfg->rcvbuf / 2 : c->mss;
     /* RFC 9293 §3.8.6.2.2: the edge may move once it gains a full step;
      * an update is sent when the window at least doubles (as Linux does),

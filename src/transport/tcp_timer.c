@@ -27,8 +27,7 @@ uint32_t ib_tcp_rto_us(const struct ib_tcp *c)
          * than 3 seconds, the RTO MUST be re-initialized to 3 seconds when
          * data transmission begins". */
         rto = (uint64_t)(cfg->rto_init / 1000);
-        if ((c->flags & IB_TCPF_RTO_3S) && rto < 3000000)
-            rto = 3000000;
+        if ((c->flags & IB_TCPF_RTO_3S) && rto < 3000000) rto = 3000000;
     } else {
         /* RFC 6298 (2.3): RTO <- SRTT + max (G, K*RTTVAR), K = 4. */
         uint64_t var = 4u * (uint64_t)c->rttvar_us;
@@ -36,21 +35,18 @@ uint32_t ib_tcp_rto_us(const struct ib_tcp *c)
     }
     /* RFC 6298 (2.4), (2.5): the configured minimum and maximum. */
     uint64_t lo = (uint64_t)(cfg->rto_min / 1000), hi = (uint64_t)(cfg->rto_max / 1000);
-    if (rto < lo)
-        rto = lo;
-    if (rto > hi)
-        rto = hi;
+    if (rto < lo) rto = lo;
+    if (rto > hi) rto = hi;
     return (uint32_t)rto;
 }
 
 /* The backed-off RTO (RFC 6298 (5.5)), as a time interval. */
 static ib_time tcp_rto_backed_off(const struct ib_tcp *c)
 {
-    uint64_t rto = (uint64_t)ib_tcp_rto_us(c) << (c->backoff < TCP_BACKOFF_MAX ? c->backoff
-                                                                                 : TCP_BACKOFF_MAX);
+    uint64_t rto = (uint64_t)ib_tcp_rto_us(c)
+                   << (c->backoff < TCP_BACKOFF_MAX ? c->backoff : TCP_BACKOFF_MAX);
     uint64_t hi = (uint64_t)(c->cfg->rto_max / 1000);
-    if (rto > hi)
-        rto = hi;
+    if (rto > hi) rto = hi;
     return (ib_time)rto * 1000;
 }
 
@@ -77,10 +73,8 @@ static bool tcp_keepalive_state(const struct ib_tcp *c)
 
 void ib_tcp_rto_restart(struct ib_tcp *c)
 {
-    if (c->flags & IB_TCPF_PERSIST)
-        return;
-    if (c->state == IB_TCP_FIN_WAIT_2 || c->state == IB_TCP_TIME_WAIT ||
-        c->state == IB_TCP_CLOSED)
+    if (c->flags & IB_TCPF_PERSIST) return;
+    if (c->state == IB_TCP_FIN_WAIT_2 || c->state == IB_TCP_TIME_WAIT || c->state == IB_TCP_CLOSED)
         return;
     ib_time now = ib_now(c->stack->node.env);
     c->flags &= ~IB_TCPF_KEEPALIVE;
@@ -101,8 +95,7 @@ void ib_tcp_rto_restart(struct ib_tcp *c)
 
 void ib_tcp_delack(struct ib_tcp *c)
 {
-    if (c->flags & IB_TCPF_ACK_NOW)
-        return;
+    if (c->flags & IB_TCPF_ACK_NOW) return;
     /* RFC 5681 §4.2: "an ACK SHOULD be generated for at least every
      * second full-sized segment". */
     if (c->rcv_nxt - c->last_ack_sent >= 2u * c->mss) {
@@ -124,15 +117,13 @@ void ib_tcp_timer_update(struct ib_tcp *c)
         ib_time now = ib_now(env);
         int32_t left = (int32_t)(c->delack_us - ib_tcp_now_us(env));
         ib_time d = left > 0 ? now + (ib_time)left * 1000 : now;
-        if (d < when)
-            when = d;
+        if (d < when) when = d;
     }
     if (when == IB_TIME_NEVER) {
         ib_timer_cancel(&c->timer);
         return;
     }
-    if (c->timer.when != when)
-        ib_timer_arm(env, &c->timer, when);
+    if (c->timer.when != when) ib_timer_arm(env, &c->timer, when);
 }
 
 /* RFC 6298 §5 (5.4)-(5.7): the retransmission timer expired. */
@@ -140,8 +131,7 @@ static void tcp_rto_expired(struct ib_tcp *c)
 {
     struct ib_env *env = c->stack->node.env;
     bool syn = c->state == IB_TCP_SYN_SENT || c->state == IB_TCP_SYN_RECEIVED;
-    if (!syn && ib_tcp_flight(c) == 0 && ib_seq_geq(c->snd_nxt, c->snd_max))
-        return;
+    if (!syn && ib_tcp_flight(c) == 0 && ib_seq_geq(c->snd_nxt, c->snd_max)) return;
     uint8_t limit = syn ? c->cfg->syn_retries : c->cfg->max_retries;
     if (c->retries >= limit) {
         /* RFC 1122 §4.2.3.5: past R2, close the connection and tell the
@@ -152,12 +142,10 @@ static void tcp_rto_expired(struct ib_tcp *c)
     uint32_t now_us = ib_tcp_now_us(env);
     /* RFC 5681 §3.1 eq. (4) and "cwnd to no more than LW" (the cc module
      * looks at backoff to keep ssthresh on repeated timeouts). */
-    if (!syn)
-        ib_tcp_cc_for(c->cfg->cc)->timeout(c, now_us);
+    if (!syn) ib_tcp_cc_for(c->cfg->cc)->timeout(c, now_us);
     c->timeouts++;
     c->retries++;
-    if (c->backoff < TCP_BACKOFF_MAX)
-        c->backoff++;
+    if (c->backoff < TCP_BACKOFF_MAX) c->backoff++;
     /* RFC 6582 §4 / RFC 6675 §5.1: recovery ends; recover remembers how
      * far we had sent, and the SACK information is no longer trusted
      * (RFC 2018 §8). */
@@ -219,8 +207,7 @@ static void tcp_deadline(struct ib_tcp *c)
         ib_tcp_send_probe(c);
         ib_tcp_trace_rexmit(c, c->snd_una, 1, IB_TCP_CAUSE_PROBE);
         c->retries++;
-        if (c->backoff < TCP_BACKOFF_MAX)
-            c->backoff++;
+        if (c->backoff < TCP_BACKOFF_MAX) c->backoff++;
         c->rto_at = now + tcp_rto_backed_off(c);
         return;
     }
@@ -232,15 +219,13 @@ void ib_tcp_timer_fire(struct ib_timer *t)
     struct ib_tcp *c = (struct ib_tcp *)(void *)((char *)t - offsetof(struct ib_tcp, timer));
     struct ib_env *env = c->stack->node.env;
     c->flags |= IB_TCPF_IN_INPUT;
-    if ((c->flags & IB_TCPF_DELACK) &&
-        (int32_t)(ib_tcp_now_us(env) - c->delack_us) >= 0)
+    if ((c->flags & IB_TCPF_DELACK) && (int32_t)(ib_tcp_now_us(env) - c->delack_us) >= 0)
         c->flags |= IB_TCPF_ACK_NOW;
     if (c->rto_at <= ib_now(env)) {
         c->rto_at = IB_TIME_NEVER;
         tcp_deadline(c);
     }
     c->flags &= ~IB_TCPF_IN_INPUT;
-    if (c->state != IB_TCP_CLOSED)
-        ib_tcp_output(c);
+    if (c->state != IB_TCP_CLOSED) ib_tcp_output(c);
     ib_tcp_settle(c);
 }

@@ -32,9 +32,9 @@ struct tp_side {
     struct ib_tcp *l; /* listener */
     unsigned connected, accepted, readable, writable, errors;
     int err;
-    bool read;           /* read everything on readable */
-    bool close_on_eof;   /* close once the peer's FIN was read */
-    bool shut_on_eof;    /* shutdown (keep the handle) once EOF is seen */
+    bool read;         /* read everything on readable */
+    bool close_on_eof; /* close once the peer's FIN was read */
+    bool shut_on_eof;  /* shutdown (keep the handle) once EOF is seen */
     bool abort_on_eof;
     uint8_t *rx;
     size_t rx_len, rx_cap;
@@ -65,21 +65,24 @@ static inline int tp_who(const struct tp *t, const struct ib_node *n)
 static inline void tp_observe(void *ctx, const struct ib_event *e)
 {
     struct tp *t = ctx;
-    if (!e->node || (e->node != &t->s[0]->node && e->node != &t->s[1]->node))
-        return;
+    if (!e->node || (e->node != &t->s[0]->node && e->node != &t->s[1]->node)) return;
     int who = tp_who(t, e->node);
     switch (e->kind) {
     case IB_EV_TCP_STATE:
         if (t->nev < TP_MAX_EV) {
-            t->ev[t->nev++] = (struct tp_ev){who, e->u.tcp.old_state, e->u.tcp.new_state,
-                                             e->u.tcp.cause, e->u.tcp.flags, e->u.tcp.lport,
-                                             e->u.tcp.rport, e->t};
+            t->ev[t->nev++] = (struct tp_ev){who,
+                                             e->u.tcp.old_state,
+                                             e->u.tcp.new_state,
+                                             e->u.tcp.cause,
+                                             e->u.tcp.flags,
+                                             e->u.tcp.lport,
+                                             e->u.tcp.rport,
+                                             e->t};
         }
         break;
     case IB_EV_TCP_RETRANSMIT:
         t->rexmit[who]++;
-        if (e->u.tcp.cause == IB_TCP_CAUSE_PROBE)
-            t->probes[who]++;
+        if (e->u.tcp.cause == IB_TCP_CAUSE_PROBE) t->probes[who]++;
         break;
     case IB_EV_DROP:
         t->drops[who][e->reason]++;
@@ -93,8 +96,7 @@ static inline void tp_push(struct tp_side *sd)
 {
     while (sd->c && sd->tx_off < sd->tx_len) {
         long n = ib_tcp_send(sd->c, sd->tx + sd->tx_off, sd->tx_len - sd->tx_off);
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         sd->tx_off += (size_t)n;
     }
     if (sd->c && sd->close_after_tx && sd->tx_off == sd->tx_len) {
@@ -112,8 +114,7 @@ static inline void tp_drain(struct tp_side *sd)
             assert_non_null(sd->rx);
         }
         long n = ib_tcp_recv(sd->c, sd->rx + sd->rx_len, sd->rx_cap - sd->rx_len);
-        if (n <= 0)
-            break;
+        if (n <= 0) break;
         sd->rx_len += (size_t)n;
     }
 }
@@ -121,8 +122,7 @@ static inline void tp_drain(struct tp_side *sd)
 static inline void tp_on_eof(struct tp_side *sd)
 {
     struct ib_tcp *c = sd->c;
-    if (!ib_tcp_eof(c))
-        return;
+    if (!ib_tcp_eof(c)) return;
     if (sd->close_on_eof) {
         sd->close_on_eof = false;
         sd->c = NULL;
@@ -150,8 +150,7 @@ static inline void tp_readable(struct ib_tcp *c, void *arg)
     struct tp_side *sd = arg;
     (void)c;
     sd->readable++;
-    if (sd->read)
-        tp_drain(sd);
+    if (sd->read) tp_drain(sd);
     tp_on_eof(sd);
 }
 
@@ -224,7 +223,10 @@ static inline void tp_init(struct tp *t, const struct ib_link_params *lp)
     ib_world_run(t->w, ib_now(&t->w->env) + IB_MS(10));
 }
 
-static inline void tp_run(struct tp *t, ib_time dt) { ib_world_run(t->w, ib_now(&t->w->env) + dt); }
+static inline void tp_run(struct tp *t, ib_time dt)
+{
+    ib_world_run(t->w, ib_now(&t->w->env) + dt);
+}
 
 static inline struct ib_tcp *tp_listen(struct tp *t, int who, uint16_t port)
 {
@@ -259,8 +261,7 @@ static inline unsigned tp_trans(const struct tp *t, int who, uint8_t (*out)[2], 
 {
     unsigned n = 0;
     for (unsigned i = 0; i < t->nev && n < max; i++) {
-        if (t->ev[i].who != who)
-            continue;
+        if (t->ev[i].who != who) continue;
         out[n][0] = t->ev[i].from;
         out[n][1] = t->ev[i].to;
         n++;
@@ -272,8 +273,7 @@ static inline unsigned tp_trans(const struct tp *t, int who, uint8_t (*out)[2], 
 static inline ib_time tp_when(const struct tp *t, int who, uint8_t from, uint8_t to)
 {
     for (unsigned i = 0; i < t->nev; i++)
-        if (t->ev[i].who == who && t->ev[i].from == from && t->ev[i].to == to)
-            return t->ev[i].t;
+        if (t->ev[i].who == who && t->ev[i].from == from && t->ev[i].to == to) return t->ev[i].t;
     return -1;
 }
 

@@ -135,6 +135,19 @@ static void test_order_mixed(void **state)
     check_order(20000, pick_mixed, 3);
 }
 
+/* 20000 entries within one 256 ns window: more than one sorted batch (the
+ * queue's "run") holds, so they take the other way down; same order. */
+static ib_time pick_burst(struct ib_rng *r)
+{
+    return (ib_time)(256 + ib_rng_below(r, 256));
+}
+
+static void test_order_burst(void **state)
+{
+    (void)state;
+    check_order(20000, pick_burst, 5);
+}
+
 /* Many timers at one time run in the order they were armed. */
 static void test_ties_fifo(void **state)
 {
@@ -419,6 +432,166 @@ static void test_forget(void **state)
     ib_evq_destroy(&q);
 }
 
+/* A timer re-armed earlier leaves its old entry behind. Armed again for
+ * that entry's very time, it runs in the place of the new arming: after a
+ * timer armed for that time in between (the stale entry does not stand in
+ * for it). */
+static void test_stale_entry_same_time(void **state)
+{
+    (void)state;
+    struct ib_evq q;
+    ib_evq_init(&q);
+    struct log log = {0};
+    struct rec a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    ib_timer_init(&a.t, rec_fire);
+    ib_timer_init(&b.t, rec_fire);
+    a.q = b.q = &q;
+    a.log = b.log = &log;
+    a.seq = 0;
+    b.seq = 1;
+    ib_evq_arm(&q, &a.t, 1000);
+    ib_evq_arm(&q, &b.t, 1000);
+    ib_evq_arm(&q, &a.t, 500);
+    assert_int_equal(ib_evq_run_until(&q, 500), 1);
+    assert_int_equal(a.ran_at, 500);
+    assert_int_equal(a.t.entries, 1); /* the stale one */
+    ib_evq_arm(&q, &a.t, 1000);
+    assert_int_equal(ib_evq_run_until(&q, IB_TIME_NEVER), 2);
+    assert_int_equal(log.n, 3);
+    assert_int_equal(log.seq[0], 0);
+    assert_int_equal(log.seq[1], 1);
+    assert_int_equal(log.seq[2], 0);
+    assert_int_equal(a.runs, 2);
+    assert_int_equal(a.ran_at, 1000);
+    assert_int_equal(a.t.entries, 0);
+    assert_int_equal(q.pending, 0);
+    ib_evq_destroy(&q);
+    free(log.seq);
+}
+
+/* The timers of a 256 ns window are sorted into one batch when the window
+ * comes due. Forgetting a timer of the batch, a limit inside it and timers
+ * armed into it meanwhile (after those armed before for the same time) all
+ * behave as anywhere else in the wheel. */
+static void test_window_batch(void **state)
+{
+    (void)state;
+    enum { N = 100, LATE = 3 };
+    struct ib_evq q;
+    ib_evq_init(&q);
+    struct log log = {0};
+    struct rec *r = calloc(N + LATE, sizeof(*r));
+    struct rec **sorted = malloc((N + LATE) * sizeof(*sorted));
+    assert_non_null(r);
+    assert_non_null(sorted);
+    /* Even times 1024 .. 1222 (one level-1 slot), armed out of order. */
+    for (uint32_t i = 0; i < N + LATE; i++) {
+        ib_timer_init(&r[i].t, rec_fire);
+        r[i].q = &q;
+        r[i].seq = i;
+        r[i].due = i < N ? 1024 + 2 * ((i * 7) % N) : 1050 + (i - N);
+        r[i].log = &log;
+        sorted[i] = &r[i];
+    }
+    for (uint32_t i = 0; i < N; i++)
+        assert_int_equal(ib_evq_arm(&q, &r[i].t, r[i].due), IB_OK);
+    struct rec *gone = calloc(1, sizeof(*gone));
+    assert_non_null(gone);
+    ib_timer_init(&gone->t, rec_fire);
+    gone->q = &q;
+    ib_evq_arm(&q, &gone->t, 1100);
+
+    assert_true(ib_evq_run_one(&q, IB_TIME_NEVER));
+    assert_int_equal(q.now, 1024);
+    ib_evq_forget(&q, &gone->t);
+    assert_int_equal(gone->t.entries, 0);
+    free(gone);
+
+    assert_int_equal(ib_evq_run_until(&q, 1050), 13); /* 1026 .. 1050 */
+    assert_false(ib_evq_run_one(&q, 1051));
+    assert_int_equal(ib_evq_next_time(&q), 1052);
+    /* At 1050 (now), 1051, and 1052 where one is already queued. */
+    for (uint32_t i = N; i < N + LATE; i++)
+        assert_int_equal(ib_evq_arm(&q, &r[i].t, r[i].due), IB_OK);
+    assert_int_equal(ib_evq_next_time(&q), 1050);
+    assert_int_equal(ib_evq_run_until(&q, IB_TIME_NEVER), N + LATE - 14);
+
+    qsort(sorted, N + LATE, sizeof(*sorted), by_time_seq);
+    assert_int_equal(log.n, N + LATE);
+    for (uint32_t i = 0; i < N + LATE; i++) {
+        assert_int_equal(log.seq[i], sorted[i]->seq);
+        assert_int_equal(sorted[i]->ran_at, sorted[i]->due);
+        assert_int_equal(sorted[i]->runs, 1);
+    }
+    assert_int_equal(q.pending, 0);
+    ib_evq_destroy(&q);
+    free(r);
+    free(sorted);
+    free(log.seq);
+}
+
+/* Holds HOLD_N timers, each re-armed up to 2 ms ahead when it runs. */
+enum { HOLD_N = 100000, HOLD_EVENTS = 1000000 };
+
+struct holder {
+    struct ib_timer t;
+    struct ib_evq *q;
+    struct ib_rng *r;
+    uint64_t *left;
+};
+
+static void hold_fire(struct ib_timer *t)
+{
+    struct holder *h = container_of(t, struct holder, t);
+    if (*h->left == 0) return;
+    (*h->left)--;
+    assert_int_equal(ib_evq_arm(h->q, t, h->q->now + 1 + (ib_time)ib_rng_below(h->r, 1 << 21)),
+                     IB_OK);
+}
+
+/* The queue's memory follows what is pending, not what each part of it
+ * once held at its peak: in a hold model it stays within one partial chunk
+ * per slot plus pending entries (and a bounded margin of spares), and a
+ * drained queue keeps only a few spare chunks. */
+static void test_memory_follows_pending(void **state)
+{
+    (void)state;
+    struct ib_evq *q = malloc(sizeof(*q));
+    struct holder *h = calloc(HOLD_N, sizeof(*h));
+    assert_non_null(q);
+    assert_non_null(h);
+    ib_evq_init(q);
+    struct ib_rng r;
+    ib_rng_seed(&r, 6);
+    uint64_t left = HOLD_EVENTS;
+    for (uint32_t i = 0; i < HOLD_N; i++) {
+        ib_timer_init(&h[i].t, hold_fire);
+        h[i].q = q;
+        h[i].r = &r;
+        h[i].left = &left;
+        ib_evq_arm(q, &h[i].t, 1 + (ib_time)ib_rng_below(&r, 1 << 21));
+    }
+    /* Entries of 64 per chunk, one partial chunk per slot (8 x 256), and
+     * spares up to 64 + an eighth of those in use. */
+    const uint64_t in_use = HOLD_N / 64 + 1 + 8 * 256;
+    const uint64_t bound = in_use + 64 + in_use / 8 + 1;
+    uint64_t peak = 0, n = 0;
+    while (ib_evq_run_one(q, IB_TIME_NEVER)) {
+        if (q->nchunks > peak) peak = q->nchunks;
+        n++;
+    }
+    assert_int_equal(n, HOLD_EVENTS + HOLD_N);
+    assert_true(peak <= bound);
+    assert_int_equal(q->pending, 0);
+    assert_int_equal(q->nspare, q->nchunks);
+    assert_true(q->nchunks <= 64);
+    ib_evq_destroy(q);
+    free(q);
+    free(h);
+}
+
 /* A simulation-like run of 1M callbacks. Each callback re-arms its timer
  * at a random later time (often now), and sometimes cancels or re-arms
  * another timer earlier or later. The same run is replayed on a reference
@@ -636,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_order_wide),
         cmocka_unit_test(test_order_dense_ties),
         cmocka_unit_test(test_order_mixed),
+        cmocka_unit_test(test_order_burst),
         cmocka_unit_test(test_ties_fifo),
         cmocka_unit_test(test_arm_in_callback_same_time),
         cmocka_unit_test(test_cancel),
@@ -644,6 +818,9 @@ int main(void)
         cmocka_unit_test(test_limit_does_not_mutate),
         cmocka_unit_test(test_large_times),
         cmocka_unit_test(test_forget),
+        cmocka_unit_test(test_stale_entry_same_time),
+        cmocka_unit_test(test_window_batch),
+        cmocka_unit_test(test_memory_follows_pending),
         cmocka_unit_test(test_million_against_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

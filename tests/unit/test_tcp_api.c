@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "inetbox/icmp.h"
 #include "tcp_pair_harness.h"
 
 static uint8_t *pattern(size_t n, uint32_t seed)
@@ -214,6 +215,24 @@ static void test_zero_window(void **state)
     tp_finish(&t);
 }
 
+/* Fills in the Ethernet and IPv4 headers of p (14 + 20 bytes, then the
+ * transport message) from src to side who's address, and delivers it to
+ * who's interface. */
+static void deliver_ip(struct tp *t, int who, struct ib_pkt *p, ib_ip4 src, uint8_t proto)
+{
+    struct ib_ip4_hdr ip = {.hlen = 20,
+                            .tot_len = (uint16_t)(p->len - 14),
+                            .ttl = 64,
+                            .proto = proto,
+                            .src = src,
+                            .dst = who ? TP_B : TP_A};
+    ib_ip4_emit(&ip, p->data + 14);
+    struct ib_eth_hdr eh = {
+        .dst = t->nif[who]->mac, .src = {{0x02, 9, 9, 9, 9, 9}}, .type = IB_ETHERTYPE_IP4};
+    ib_eth_emit(&eh, p->data);
+    ib_netif_receive(t->nif[who], p);
+}
+
 /* Delivers a SYN from addr:port to b, as if from another host. */
 static void inject_syn(struct tp *t, ib_ip4 addr, uint16_t port, uint32_t seq)
 {
@@ -231,13 +250,7 @@ static void inject_syn(struct tp *t, ib_ip4 addr, uint16_t port, uint32_t seq)
     uint8_t *tcp = p->data + 34;
     assert_int_equal(ib_tcp_emit(&h, tcp), 24);
     ib_tcp_fill_csum(tcp, 24, addr, TP_B);
-    struct ib_ip4_hdr ip = {.hlen = 20, .tot_len = 44, .ttl = 64, .proto = IB_IPPROTO_TCP,
-                            .src = addr, .dst = TP_B};
-    ib_ip4_emit(&ip, p->data + 14);
-    struct ib_eth_hdr eh = {.dst = t->nif[1]->mac, .src = {{0x02, 9, 9, 9, 9, 9}},
-                            .type = IB_ETHERTYPE_IP4};
-    ib_eth_emit(&eh, p->data);
-    ib_netif_receive(t->nif[1], p);
+    deliver_ip(t, 1, p, addr, IB_IPPROTO_TCP);
 }
 
 /* RFC 4987 §3.6: with the backlog full of half-open connections (a SYN
@@ -281,6 +294,85 @@ static void test_syncookies(void **state)
     tp_finish(&t);
 }
 
+/* Delivers to a an ICMP destination unreachable from b quoting a segment
+ * a sent on c with sequence number seq (RFC 792: IP header + 8 bytes). */
+static void inject_unreach(struct tp *t, struct ib_tcp *c, uint8_t code, uint16_t mtu, uint32_t seq)
+{
+    ib_ip4 la, ra;
+    uint16_t lp, rp;
+    ib_tcp_endpoints(c, &la, &lp, &ra, &rp);
+    size_t icmp_len = IB_ICMP_HLEN + 20 + 8;
+    struct ib_pkt *p = ib_pkt_alloc(t->w->env.pool, IB_PKT_HEADROOM, 14 + 20 + icmp_len);
+    assert_non_null(p);
+    uint8_t *icmp = p->data + 34;
+    struct ib_ip4_hdr q = {.hlen = 20,
+                           .tot_len = 1500,
+                           .ttl = 64,
+                           .proto = IB_IPPROTO_TCP,
+                           .frag = IB_IP4_DF,
+                           .src = la,
+                           .dst = ra};
+    ib_ip4_emit(&q, icmp + IB_ICMP_HLEN);
+    uint8_t *th = icmp + IB_ICMP_HLEN + 20;
+    ib_put16(th, lp);
+    ib_put16(th + 2, rp);
+    ib_put32(th + 4, seq);
+    struct ib_icmp_hdr ih = {.type = IB_ICMP_DEST_UNREACH, .code = code, .rest = mtu};
+    ib_icmp_emit(&ih, icmp, icmp_len);
+    deliver_ip(t, 0, p, TP_B, IB_IPPROTO_ICMP);
+}
+
+/* RFC 1191 §6.2: "fragmentation needed" lowers the segment size to the
+ * next-hop MTU and the data is sent again at once; an error quoting a
+ * sequence number not in flight is ignored (RFC 5927 §4.1). */
+static void test_icmp_needfrag(void **state)
+{
+    (void)state;
+    struct tp t;
+    tp_init(&t, NULL);
+    tp_establish(&t);
+    t.side[1].read = false;
+    struct ib_tcp *a = t.side[0].c;
+    uint8_t *d = pattern(4000, 5);
+    ib_link_set_up(t.link, false);
+    assert_int_equal(ib_tcp_send(a, d, 4000), 4000);
+    struct ib_tcp_info in;
+    ib_tcp_get_info(a, &in);
+    assert_int_equal(in.mss, 1448);
+    uint32_t una = a->snd_una;
+    inject_unreach(&t, a, IB_ICMP_UNREACH_NEEDFRAG, 1000, una + 100000);
+    ib_tcp_get_info(a, &in);
+    assert_int_equal(in.mss, 1448);
+    ib_link_set_up(t.link, true);
+    inject_unreach(&t, a, IB_ICMP_UNREACH_NEEDFRAG, 1000, una);
+    ib_tcp_get_info(a, &in);
+    assert_int_equal(in.mss, 1000 - 40 - 12);
+    tp_run(&t, IB_MS(50));
+    assert_int_equal(ib_tcp_readable(t.side[1].c), 4000);
+    tp_drain(&t.side[1]);
+    assert_memory_equal(t.side[1].rx, d, 4000);
+    /* A soft error on an established connection changes nothing. */
+    inject_unreach(&t, a, IB_ICMP_UNREACH_PORT, 0, a->snd_una);
+    assert_int_equal(ib_tcp_get_state(a), IB_TCP_ESTABLISHED);
+    free(d);
+    tp_finish(&t);
+}
+
+/* RFC 1122 §4.2.3.9 / RFC 5927 §4.1: a connection attempt ends on a
+ * destination-unreachable error. */
+static void test_icmp_unreach_syn_sent(void **state)
+{
+    (void)state;
+    struct tp t;
+    tp_init(&t, NULL);
+    t.link->p.loss = 1.0;
+    struct ib_tcp *a = tp_connect(&t, 0, TP_PORT);
+    inject_unreach(&t, a, IB_ICMP_UNREACH_HOST, 0, a->iss);
+    assert_int_equal(t.side[0].err, IB_ERR_UNREACH);
+    assert_int_equal(ib_tcp_get_state(a), IB_TCP_CLOSED);
+    tp_finish(&t);
+}
+
 static void test_api_misuse(void **state)
 {
     (void)state;
@@ -299,14 +391,11 @@ static void test_api_misuse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_data_both_ways),
-        cmocka_unit_test(test_shutdown_semantics),
-        cmocka_unit_test(test_close_unread_resets),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_syn_timeout),
-        cmocka_unit_test(test_data_timeout),
-        cmocka_unit_test(test_zero_window),
-        cmocka_unit_test(test_syncookies),
+        cmocka_unit_test(test_data_both_ways),      cmocka_unit_test(test_shutdown_semantics),
+        cmocka_unit_test(test_close_unread_resets), cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_syn_timeout),         cmocka_unit_test(test_data_timeout),
+        cmocka_unit_test(test_zero_window),         cmocka_unit_test(test_syncookies),
+        cmocka_unit_test(test_icmp_needfrag),       cmocka_unit_test(test_icmp_unreach_syn_sent),
         cmocka_unit_test(test_api_misuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

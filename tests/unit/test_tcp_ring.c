@@ -138,10 +138,8 @@ static void test_peek_csum(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_wrap_stream),
-        cmocka_unit_test(test_grow_wrapped),
+        cmocka_unit_test(test_empty),       cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_wrap_stream), cmocka_unit_test(test_grow_wrapped),
         cmocka_unit_test(test_peek_csum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
