@@ -759,9 +759,17 @@ static bool tcp_tw_input(struct ib_stack *s, struct ib_tcp_tw *tw, struct tcp_se
             return false;
         }
     }
+    /* RFC 9293 §3.10.7.4: an acceptable segment that is neither a FIN nor
+     * a SYN (a late pure ACK) needs no answer; answering it would draw a
+     * RST from a peer that has already closed. */
+    if (!(sg->flags & (IB_TCP_FIN | IB_TCP_SYN)) && sg->len == 0 && h->seq == tw->rcv_nxt) {
+        tcp_seg_drop(s, sg, IB_DROP_TCP_TIME_WAIT);
+        return true;
+    }
     /* "The only thing that can arrive in this state is a retransmission
      * of the remote FIN. Acknowledge it, and restart the 2 MSL timeout."
-     * Anything else gets the same ACK (RFC 5961 §4 for a SYN). */
+     * An unacceptable segment gets the same ACK (§3.10.7.4 "first"), and
+     * so does a SYN (RFC 5961 §4). */
     struct ib_tcp_opts o;
     memset(&o, 0, sizeof(o));
     if (tw->flags & IB_TCPF_TS) {
