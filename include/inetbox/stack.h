@@ -61,11 +61,15 @@ struct ib_stack {
     struct ib_timer lo_timer;
 };
 
-/* TTL 64, a host. Its arp, reass and icmp parts are left zero: a part left
- * zero (timeout 0 for arp and reass, rate and burst 0 for icmp) takes its
- * module's defaults (ib_arp_defaults, ib_reass_defaults, ib_icmp_defaults),
- * and so does ttl 0. */
+/* TTL 64, a host. Its arp, reass, icmp and tcp parts are left zero (C
+ * cannot initialise them from the other modules' constants): a part left
+ * zero (timeout 0 for arp and reass, rate and burst 0 for icmp, both
+ * buffers 0 for tcp) takes its module's defaults, and so does ttl 0. */
 extern const struct ib_stack_config ib_stack_defaults;
+/* Fills cfg with every default, parts included: start here to change one
+ * setting (copying ib_stack_defaults and setting, say, reass.max_frags
+ * alone would leave reass.timeout 0 and bring back all reass defaults). */
+void ib_stack_config_init(struct ib_stack_config *cfg);
 
 void ib_stack_init(struct ib_stack *s, struct ib_env *env, const char *name, uint32_t id,
                    uint64_t seed, const struct ib_stack_config *cfg);

@@ -15,6 +15,16 @@ const struct ib_stack_config ib_stack_defaults = {
     .forwarding = false,
 };
 
+void ib_stack_config_init(struct ib_stack_config *cfg)
+{
+    *cfg = ib_stack_defaults;
+    cfg->arp = ib_arp_defaults;
+    cfg->reass = ib_reass_defaults;
+    cfg->icmp = ib_icmp_defaults;
+    cfg->tcp = ib_tcp_defaults;
+}
+
+
 static void stack_loopback_run(struct ib_timer *t);
 
 void ib_stack_init(struct ib_stack *s, struct ib_env *env, const char *name, uint32_t id,
