@@ -5,7 +5,7 @@
  * bytes to receiver i over one NewReno connection with SACK, timestamps,
  * window scaling, initial window 10 and 4 MB socket buffers; the MSS is
  * the 1500-byte MTU's 1460, which leaves 1448 bytes of payload per segment
- * next to the timestamp option. All flows start at time 0.
+ * next to the timestamp option.
  *
  * Prints N, the simulated time at which the last flow completed (its
  * receiver read the FIN after all the data), bytes and packets delivered,

@@ -91,6 +91,15 @@ int ib_ip4_send_on(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p, i
 ib_ip4 ib_ip4_source_for(struct ib_stack *s, ib_ip4 dst);
 /* True if a is one of the stack's addresses or a broadcast it accepts. */
 bool ib_ip4_is_local(const struct ib_stack *s, ib_ip4 a);
+/* Kinds of an entry of a stack's address table. */
+#define IB_IP4_ADDR_LOCAL 1u /* an interface's address */
+#define IB_IP4_ADDR_BCAST 2u /* an interface's network's directed broadcast */
+/* Rebuilds s->addrs after an interface address changed (ib_stack_set_addr
+ * calls it). Stacks with few interfaces, or when memory runs out, keep no
+ * table and are scanned instead, with the same results. */
+void ib_ip4_addrs_update(struct ib_stack *s);
+/* The first interface whose address is a (a nonzero), or NULL. */
+struct ib_netif *ib_ip4_netif_with_addr(const struct ib_stack *s, ib_ip4 a);
 
 void ib_reass_init(struct ib_reass *r);
 void ib_reass_destroy(struct ib_reass *r);

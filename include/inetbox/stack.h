@@ -35,6 +35,13 @@ struct ib_udp_stats {
     uint64_t in, out;
 };
 
+/* One entry of a stack's address table (see ib_ip4_addrs_update). */
+struct ib_ip4_addr_slot {
+    ib_ip4 addr;  /* 0: empty */
+    uint16_t nif; /* lowest index of an interface with this address */
+    uint8_t kind; /* IB_IP4_ADDR_LOCAL and/or IB_IP4_ADDR_BCAST */
+};
+
 struct ib_stack {
     struct ib_node node; /* first: a stack is a node */
     struct ib_stack_config cfg;
@@ -43,6 +50,12 @@ struct ib_stack {
     uint16_t ip_id;
     uint16_t next_port; /* ephemeral port cursor */
     struct ib_fib fib;
+    /* Our addresses and our networks' directed broadcasts, hashed (open
+     * addressing, addrs_mask + 1 slots) so that a router with many
+     * interfaces classifies a datagram in O(1); NULL for stacks with few
+     * interfaces, which are scanned. */
+    struct ib_ip4_addr_slot *addrs;
+    uint32_t addrs_mask;
     struct ib_reass reass;
     struct {
         double tokens;

@@ -12,6 +12,8 @@
 #include "inetbox/cksum.h"
 #include "inetbox/stack.h"
 
+#include <stdlib.h>
+
 /* RFC 791 §3.1 option types. */
 enum {
     IP4_OPT_EOL = 0,
@@ -148,18 +150,77 @@ static void ip4_trace(struct ib_stack *s, enum ib_ev_kind kind, const struct ib_
     }
 }
 
-/* What our interfaces make of a datagram's addresses, in one pass. */
+/* What our interfaces make of a datagram's addresses. */
 struct ip4_addr_class {
     bool dst_local; /* one of our addresses or a broadcast we receive */
     bool dst_bcast; /* the limited broadcast or one of our networks' */
     bool src_bcast; /* one of our networks' broadcast addresses */
 };
 
+/* Below this many interfaces a scan beats the table. */
+#define IP4_ADDRS_MIN_NIFS 8u
+
+static inline uint32_t ip4_addr_hash(ib_ip4 a, uint32_t mask)
+{
+    return (a * 0x9e3779b1u) >> 12 & mask; /* Fibonacci hashing: the high bits mix best */
+}
+
+/* The table entry for a (nonzero), or NULL. */
+static inline const struct ib_ip4_addr_slot *ip4_addrs_find(const struct ib_stack *s, ib_ip4 a)
+{
+    for (uint32_t i = ip4_addr_hash(a, s->addrs_mask);; i = (i + 1) & s->addrs_mask) {
+        const struct ib_ip4_addr_slot *e = &s->addrs[i];
+        if (e->addr == a) return e;
+        if (!e->addr) return NULL;
+    }
+}
+
+static void ip4_addrs_put(struct ib_stack *s, ib_ip4 a, unsigned nif, uint8_t kind)
+{
+    uint32_t i = ip4_addr_hash(a, s->addrs_mask);
+    while (s->addrs[i].addr && s->addrs[i].addr != a) i = (i + 1) & s->addrs_mask;
+    struct ib_ip4_addr_slot *e = &s->addrs[i];
+    e->addr = a;
+    if ((kind & IB_IP4_ADDR_LOCAL) && !(e->kind & IB_IP4_ADDR_LOCAL)) e->nif = (uint16_t)nif;
+    e->kind |= kind;
+}
+
+void ib_ip4_addrs_update(struct ib_stack *s)
+{
+    free(s->addrs);
+    s->addrs = NULL;
+    s->addrs_mask = 0;
+    if (s->n_nifs < IP4_ADDRS_MIN_NIFS) return;
+    /* At most two entries per interface; keep the load under a half. */
+    uint32_t cap = 8;
+    while (cap < 4u * s->n_nifs) cap *= 2;
+    s->addrs = calloc(cap, sizeof(*s->addrs));
+    if (!s->addrs) return;
+    s->addrs_mask = cap - 1;
+    for (unsigned i = 0; i < s->n_nifs; i++) {
+        const struct ib_netif *n = s->nifs[i];
+        if (!n->addr) continue;
+        ip4_addrs_put(s, n->addr, i, IB_IP4_ADDR_LOCAL);
+        /* A /31 or /32 has no directed broadcast (RFC 3021 §2.2). */
+        if (n->plen < 31) ip4_addrs_put(s, ib_netif_broadcast(n), i, IB_IP4_ADDR_BCAST);
+    }
+}
+
 static struct ip4_addr_class ip4_classify(const struct ib_stack *s, ib_ip4 src, ib_ip4 dst)
 {
     /* RFC 1122 §3.3.6: the limited broadcast is always ours to receive. */
     struct ip4_addr_class c = {.dst_local = dst == IB_IP4_BROADCAST,
                                .dst_bcast = dst == IB_IP4_BROADCAST};
+    if (s->addrs) {
+        const struct ib_ip4_addr_slot *e = dst ? ip4_addrs_find(s, dst) : NULL;
+        if (e) {
+            c.dst_local = true;
+            if (e->kind & IB_IP4_ADDR_BCAST) c.dst_bcast = true;
+        }
+        e = src ? ip4_addrs_find(s, src) : NULL;
+        if (e && (e->kind & IB_IP4_ADDR_BCAST)) c.src_bcast = true;
+        return c;
+    }
     /* RFC 1122 §3.3.4.2: the weak end-system model (as Linux and the BSDs):
      * any of our addresses is local whatever interface it arrived on. */
     for (unsigned i = 0; i < s->n_nifs; i++) {
@@ -181,11 +242,15 @@ bool ib_ip4_is_local(const struct ib_stack *s, ib_ip4 a)
     return ip4_classify(s, 0, a).dst_local;
 }
 
-/* The interface owning unicast address a, if it is one of ours. */
-static struct ib_netif *ip4_netif_with_addr(const struct ib_stack *s, ib_ip4 a)
+struct ib_netif *ib_ip4_netif_with_addr(const struct ib_stack *s, ib_ip4 a)
 {
+    if (!a) return NULL;
+    if (s->addrs) {
+        const struct ib_ip4_addr_slot *e = ip4_addrs_find(s, a);
+        return e && (e->kind & IB_IP4_ADDR_LOCAL) ? s->nifs[e->nif] : NULL;
+    }
     for (unsigned i = 0; i < s->n_nifs; i++)
-        if (s->nifs[i]->addr && s->nifs[i]->addr == a) return s->nifs[i];
+        if (s->nifs[i]->addr == a) return s->nifs[i];
     return NULL;
 }
 
@@ -446,7 +511,7 @@ static struct ib_netif *ip4_broadcast_netif(const struct ib_stack *s, ib_ip4 src
 {
     struct ib_netif *up = NULL;
     if (src) {
-        struct ib_netif *n = ip4_netif_with_addr(s, src);
+        struct ib_netif *n = ib_ip4_netif_with_addr(s, src);
         if (n) return n;
     }
     for (unsigned i = 0; i < s->n_nifs; i++) {
@@ -464,7 +529,7 @@ ib_ip4 ib_ip4_source_for(struct ib_stack *s, ib_ip4 dst)
         struct ib_netif *n = ip4_broadcast_netif(s, 0);
         return n ? n->addr : 0;
     }
-    if (ip4_netif_with_addr(s, dst)) return dst;
+    if (ib_ip4_netif_with_addr(s, dst)) return dst;
     const struct ib_route *rt = ib_fib_lookup(&s->fib, dst);
     if (!rt || rt->ifindex >= s->n_nifs) return 0;
     return s->nifs[rt->ifindex]->addr;
@@ -477,7 +542,7 @@ int ib_ip4_output(struct ib_stack *s, struct ib_pkt *p, const struct ib_ip4_tx *
     bool loop = false;
     if (tx->dst == IB_IP4_BROADCAST) {
         out = ip4_broadcast_netif(s, tx->src);
-    } else if ((out = ip4_netif_with_addr(s, tx->dst)) != NULL) {
+    } else if ((out = ib_ip4_netif_with_addr(s, tx->dst)) != NULL) {
         loop = true;
     } else if (!ip4_is_loopback(tx->dst)) {
         /* RFC 1122 §3.2.1.3 (g): 127/8 must never leave the host. */

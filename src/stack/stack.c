@@ -69,6 +69,9 @@ void ib_stack_destroy(struct ib_stack *s)
         ib_arp_cache_destroy(&s->nifs[i]->arp);
     free(s->nifs);
     s->nifs = NULL;
+    free(s->addrs);
+    s->addrs = NULL;
+    s->addrs_mask = 0;
     s->n_nifs = s->cap_nifs = 0;
 }
 
@@ -97,6 +100,7 @@ int ib_stack_set_addr(struct ib_stack *s, struct ib_netif *nif, ib_ip4 addr, uin
     if (nif->addr) ib_fib_del(&s->fib, nif->addr & ib_ip4_mask(nif->plen), nif->plen);
     nif->addr = addr;
     nif->plen = plen;
+    ib_ip4_addrs_update(s);
     if (!addr) return 0;
     /* RFC 1122 §3.3.1.1: destinations on a connected network are reached
      * directly; the connected route says so to the longest-prefix match. */
@@ -162,9 +166,7 @@ static void stack_loopback_run(struct ib_timer *t)
         struct ib_pkt *next = p->next;
         p->next = NULL;
         ib_ip4 dst = p->len >= IB_IP4_HLEN ? ib_get32(p->data + 16) : 0;
-        struct ib_netif *nif = NULL;
-        for (unsigned i = 0; i < s->n_nifs && !nif; i++)
-            if (s->nifs[i]->addr && s->nifs[i]->addr == dst) nif = s->nifs[i];
+        struct ib_netif *nif = ib_ip4_netif_with_addr(s, dst);
         /* The address may have gone since the datagram was sent. */
         if (nif)
             ib_ip4_input(nif, p);

@@ -12,6 +12,7 @@
  * 1191, RFC 5927). */
 #include "transport/tcp_int.h"
 
+#include "inetbox/cksum.h"
 #include "inetbox/icmp.h"
 
 #include <stdlib.h>
@@ -29,6 +30,10 @@ struct tcp_seg {
     struct ib_netif *nif;
     uint32_t seq, len;
     uint32_t pulled; /* bytes pulled off since the TCP header */
+    /* Payload bytes already copied past the receive ring's tail while the
+     * checksum was verified (tcp_verify), and where they went. */
+    uint32_t staged, stage_tail;
+    const uint8_t *stage_b;
     uint8_t flags;
 };
 
@@ -165,6 +170,9 @@ static bool tcp_ooo_drain(struct ib_tcp *c, uint32_t limit)
 {
     bool fin = false;
     struct ib_pkt *q;
+    struct ib_tcp_ooo_ends e = c->ooo ? ib_tcp_ooo_ends_get(c->ooo) : (struct ib_tcp_ooo_ends){0};
+    /* The last packet of the head's run, while the runs are known. */
+    struct ib_pkt *last = e.run_first ? ib_tcp_ooo_run_last(c->ooo) : NULL;
     while ((q = c->ooo) && !fin) {
         uint32_t qs = ib_tcp_ooo_seq(q), qe = qs + q->len;
         if (ib_seq_gt(qs, c->rcv_nxt)) break;
@@ -180,8 +188,17 @@ static bool tcp_ooo_drain(struct ib_tcp *c, uint32_t limit)
         c->ooo = q->next;
         c->ooo_bytes -= q->size;
         q->next = NULL;
+        if (q == e.recent) e.recent = NULL;
+        if (last && q != last) {
+            /* The run goes on: its next packet now starts it. */
+            ib_tcp_ooo_set_run_last(c->ooo, last);
+            if (e.run_first == q) e.run_first = c->ooo;
+        } else if (last && c->ooo) {
+            last = ib_tcp_ooo_run_last(c->ooo);
+        }
         ib_pkt_free(q);
     }
+    if (c->ooo) ib_tcp_ooo_ends_set(c->ooo, e);
     return fin;
 }
 
@@ -198,9 +215,30 @@ static void tcp_ooo_insert(struct ib_tcp *c, struct tcp_seg *sg)
     }
     uint32_t s0 = sg->seq, e0 = sg->seq + sg->len;
     uint8_t mark = IB_TCP_OOO_RECENT | ((sg->flags & IB_TCP_FIN) ? IB_TCP_OOO_FIN : 0);
-    for (struct ib_pkt *q = c->ooo; q; q = q->next)
-        *ib_tcp_ooo_mark(q) &= (uint8_t)~IB_TCP_OOO_RECENT;
+    struct ib_tcp_ooo_ends e = c->ooo ? ib_tcp_ooo_ends_get(c->ooo) : (struct ib_tcp_ooo_ends){0};
+    if (e.recent) *ib_tcp_ooo_mark(e.recent) &= (uint8_t)~IB_TCP_OOO_RECENT;
     struct ib_pkt **pp = &c->ooo;
+    bool new_run = !e.tail;
+    if (e.tail) {
+        /* The queue is sorted and its segments disjoint: if the new one
+         * lies above the last, it lies above them all. */
+        uint32_t ts = ib_tcp_ooo_seq(e.tail), te = ts + e.tail->len;
+        if (ib_seq_lt(te, s0) || (te == s0 && ts != te)) {
+            pp = &e.tail->next;
+            /* It extends the last run or starts one; the runs stay known
+             * if they were. */
+            if (e.run_first && te == s0)
+                ib_tcp_ooo_set_run_last(e.run_first, p);
+            else
+                new_run = e.run_first != NULL;
+        } else {
+            e.run_first = NULL;
+        }
+    }
+    if (new_run) {
+        e.run_first = p;
+        ib_tcp_ooo_set_run_last(p, p);
+    }
     while (*pp) {
         struct ib_pkt *q = *pp;
         uint32_t qs = ib_tcp_ooo_seq(q), qe = qs + q->len;
@@ -212,6 +250,8 @@ static void tcp_ooo_insert(struct ib_tcp *c, struct tcp_seg *sg)
         if (ib_seq_leq(qs, s0) && ib_seq_geq(qe, e0)) {
             /* Everything in it is held already. */
             *ib_tcp_ooo_mark(q) |= mark;
+            e.recent = q;
+            ib_tcp_ooo_ends_set(c->ooo, e);
             tcp_seg_done(sg);
             return;
         }
@@ -239,15 +279,37 @@ static void tcp_ooo_insert(struct ib_tcp *c, struct tcp_seg *sg)
     *ib_tcp_ooo_mark(p) = mark;
     p->next = *pp;
     *pp = p;
+    if (!p->next) e.tail = p;
+    e.recent = p;
+    ib_tcp_ooo_ends_set(c->ooo, e);
     c->ooo_bytes += p->size;
     sg->p = NULL;
+}
+
+/* The receive ring may take the rounding slack of the advertised window. */
+static uint32_t tcp_rcv_limit(const struct ib_tcp *c)
+{
+    return c->cfg->rcvbuf + (1u << c->rcv_wscale);
+}
+
+/* Takes in-order text into the receive ring: the bytes tcp_verify staged
+ * count if nothing has written to the ring since; the rest is copied. */
+static uint32_t tcp_take(struct ib_tcp *c, struct tcp_seg *sg, uint32_t limit)
+{
+    uint32_t n = 0;
+    if (sg->staged && sg->seq == sg->h.seq && sg->stage_b == c->rcv.b &&
+        sg->stage_tail == ib_tcp_ring_tail(&c->rcv)) {
+        n = sg->staged < sg->len ? sg->staged : sg->len;
+        ib_tcp_ring_commit(&c->rcv, n);
+    }
+    if (n < sg->len) n += ib_tcp_ring_write(&c->rcv, sg->p->data + n, sg->len - n, limit);
+    return n;
 }
 
 /* Step 7: segment text. Returns true if a FIN became in order. */
 static bool tcp_data(struct ib_tcp *c, struct tcp_seg *sg, bool *readable)
 {
-    /* The ring may take the rounding slack of the advertised window. */
-    uint32_t limit = c->cfg->rcvbuf + (1u << c->rcv_wscale);
+    uint32_t limit = tcp_rcv_limit(c);
     if (sg->seq != c->rcv_nxt) {
         /* RFC 5681 §4.2: "A TCP receiver SHOULD send an immediate
          * duplicate ACK when an out-of-order segment arrives." */
@@ -258,9 +320,7 @@ static bool tcp_data(struct ib_tcp *c, struct tcp_seg *sg, bool *readable)
     uint32_t old = c->rcv_nxt;
     /* An app that closed will never read: the data is taken and dropped
      * (it was acknowledged by the window we advertised). */
-    uint32_t n = (c->flags & IB_TCPF_CLOSED_BY_APP)
-                     ? sg->len
-                     : ib_tcp_ring_write(&c->rcv, sg->p->data, sg->len, limit);
+    uint32_t n = (c->flags & IB_TCPF_CLOSED_BY_APP) ? sg->len : tcp_take(c, sg, limit);
     c->rcv_nxt += n;
     bool fin = n == sg->len && (sg->flags & IB_TCP_FIN);
     if (c->ooo) {
@@ -685,7 +745,7 @@ text:;
          c->state == IB_TCP_FIN_WAIT_2)) {
         /* Text queued before the connection was established (a SYN's). */
         uint32_t old = c->rcv_nxt;
-        fin = tcp_ooo_drain(c, c->cfg->rcvbuf + (1u << c->rcv_wscale));
+        fin = tcp_ooo_drain(c, tcp_rcv_limit(c));
         if (c->rcv_nxt != old) {
             readable = true;
             ib_tcp_delack(c);
@@ -917,6 +977,34 @@ static bool tcp_own_unicast(const struct ib_stack *s, const struct ib_netif *nif
     return false;
 }
 
+/* RFC 9293 §3.1 (MUST-2, MUST-3): the checksum covers the pseudo-header,
+ * the header and the data, and a segment failing it changes nothing. The
+ * likely next in-order text of an established connection (Jacobson's
+ * header prediction) is summed while it is copied
+ * into the free space past the receive ring's tail, so its bytes are read
+ * once; they join the ring only when tcp_data takes them. */
+static int tcp_verify(struct ib_tcp *c, struct tcp_seg *sg, const struct ib_ip4_hdr *ip)
+{
+    const uint8_t *b = sg->p->data;
+    uint32_t len = sg->p->len, hlen = sg->h.hlen;
+    uint64_t sum = ib_csum_pseudo4(ip->src, ip->dst, IB_IPPROTO_TCP, (uint16_t)len);
+    sg->staged = 0;
+    if (c && c->state == IB_TCP_ESTABLISHED && !(c->flags & IB_TCPF_CLOSED_BY_APP) && len > hlen &&
+        sg->h.seq == c->rcv_nxt && !(sg->h.flags & (IB_TCP_SYN | IB_TCP_RST))) {
+        struct ib_tcp_ring *r = &c->rcv;
+        uint64_t data;
+        sg->staged = ib_tcp_ring_stage_csum(r, b + hlen, len - hlen, tcp_rcv_limit(c), &data);
+        sg->stage_b = r->b;
+        sg->stage_tail = ib_tcp_ring_tail(r);
+        /* hlen is a whole number of words: the sums simply add. */
+        sum = ib_csum_partial(b, hlen, sum) + data;
+        sum += sum < data;
+    } else {
+        sum = ib_csum_partial(b, len, sum);
+    }
+    return ib_csum_fold(sum) != 0 ? IB_DROP_TCP_BAD_CHECKSUM : 0;
+}
+
 void ib_tcp_input(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
                   const struct ib_ip4_hdr *ip)
 {
@@ -930,7 +1018,15 @@ void ib_tcp_input(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
     sg.nif = nif;
     sg.p = p;
     sg.pulled = 0;
-    int r = ib_tcp_parse(p->data, p->len, ip->src, ip->dst, &sg.h);
+    struct ib_tcp *c = NULL;
+    int r = ib_tcp_parse_nocsum(p->data, p->len, &sg.h);
+    if (r == 0) {
+        c = ib_tcp_lookup(ts, ip->dst, sg.h.dport, ip->src, sg.h.sport);
+        r = tcp_verify(c, &sg, ip);
+    } else {
+        /* The full parse picks the reason a damaged header reports. */
+        r = ib_tcp_parse(p->data, p->len, ip->src, ip->dst, &sg.h);
+    }
     if (r) {
         ts->mib.in_errs++;
         ib_drop(&s->node, nif, p, r);
@@ -958,7 +1054,6 @@ void ib_tcp_input(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
     ib_pkt_pull(p, sg.h.hlen);
     sg.pulled = sg.h.hlen;
     sg.len = p->len;
-    struct ib_tcp *c = ib_tcp_lookup(ts, ip->dst, sg.h.dport, ip->src, sg.h.sport);
     if (c) {
         tcp_conn_input(c, &sg);
         return;

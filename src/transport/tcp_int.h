@@ -26,6 +26,17 @@ void ib_tcp_ring_peek(const struct ib_tcp_ring *r, uint32_t off, void *dst, uint
 /* Copies like peek and returns the partial Internet checksum of the copied
  * bytes (off may be odd; the sum is for the bytes as they land in dst). */
 uint64_t ib_tcp_ring_peek_csum(const struct ib_tcp_ring *r, uint32_t off, void *dst, uint32_t n);
+/* Receive fast path: copies up to n bytes into the free space after the
+ * ring's bytes without adding them (at most limit in all), and returns in
+ * *sum the partial checksum of all n bytes (those that did not fit too).
+ * Returns how many were copied; ib_tcp_ring_commit adds them once the
+ * checksum proved good, valid while ib_tcp_ring_tail and the storage are
+ * unchanged. */
+uint32_t ib_tcp_ring_stage_csum(struct ib_tcp_ring *r, const void *src, uint32_t n,
+                                uint32_t limit, uint64_t *sum);
+void ib_tcp_ring_commit(struct ib_tcp_ring *r, uint32_t n);
+/* Where the next byte written will go. */
+uint32_t ib_tcp_ring_tail(const struct ib_tcp_ring *r);
 uint32_t ib_tcp_ring_read(struct ib_tcp_ring *r, void *dst, uint32_t n);
 void ib_tcp_ring_drop(struct ib_tcp_ring *r, uint32_t n);
 void ib_tcp_ring_free(struct ib_tcp_ring *r);
@@ -269,6 +280,37 @@ static inline uint32_t ib_tcp_ooo_seq(const struct ib_pkt *p)
     return v;
 }
 static inline uint8_t *ib_tcp_ooo_mark(const struct ib_pkt *p) { return p->data - 5; }
+/* The queue's head keeps, in the 24 header bytes before its mark (a TCP
+ * and an IP header, 40 bytes at least, always preceded the payload), the
+ * queue's last packet and the one marked IB_TCP_OOO_RECENT (NULL if none),
+ * so that the usual arrival, above all that is queued, costs O(1); and
+ * the first packet of the last run of contiguous segments, NULL when the
+ * runs must be found again (ib_tcp_ooo_run_last is then stale). */
+struct ib_tcp_ooo_ends {
+    struct ib_pkt *tail, *recent, *run_first;
+};
+static inline struct ib_tcp_ooo_ends ib_tcp_ooo_ends_get(const struct ib_pkt *head)
+{
+    struct ib_tcp_ooo_ends e;
+    memcpy(&e, head->data - 5 - sizeof(e), sizeof(e));
+    return e;
+}
+static inline void ib_tcp_ooo_ends_set(struct ib_pkt *head, struct ib_tcp_ooo_ends e)
+{
+    memcpy(head->data - 5 - sizeof(e), &e, sizeof(e));
+}
+/* The first packet of a run keeps the run's last packet in the 8 bytes
+ * before those, so that SACK blocks (RFC 2018 §4) cost O(runs). */
+static inline struct ib_pkt *ib_tcp_ooo_run_last(const struct ib_pkt *first)
+{
+    struct ib_pkt *last;
+    memcpy(&last, first->data - 5 - sizeof(struct ib_tcp_ooo_ends) - sizeof(last), sizeof(last));
+    return last;
+}
+static inline void ib_tcp_ooo_set_run_last(struct ib_pkt *first, struct ib_pkt *last)
+{
+    memcpy(first->data - 5 - sizeof(struct ib_tcp_ooo_ends) - sizeof(last), &last, sizeof(last));
+}
 
 /* Core internals (tcp_api.c, tcp_in.c, tcp_out.c, tcp_timer.c). */
 

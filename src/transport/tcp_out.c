@@ -69,14 +69,27 @@ static void tcp_sack_blocks(const struct ib_tcp *c, struct ib_tcp_opts *o)
     struct ib_tcp_sack_block others[IB_TCP_MAX_SACK];
     unsigned n_others = 0;
     bool have_recent = false;
-    const struct ib_pkt *p = c->ooo;
-    while (p) {
-        uint32_t start = ib_tcp_ooo_seq(p), end = start + p->len;
-        bool recent = *ib_tcp_ooo_mark(p) & IB_TCP_OOO_RECENT;
-        for (p = p->next; p && ib_tcp_ooo_seq(p) == end; p = p->next) {
-            end += p->len;
-            recent |= (*ib_tcp_ooo_mark(p) & IB_TCP_OOO_RECENT) != 0;
+    struct ib_tcp_ooo_ends e = ib_tcp_ooo_ends_get(c->ooo);
+    if (!e.run_first) {
+        /* Find the runs again after a change other than an append. */
+        for (struct ib_pkt *f = c->ooo, *q; f; f = q->next) {
+            uint32_t end = ib_tcp_ooo_seq(f) + f->len;
+            for (q = f; q->next && ib_tcp_ooo_seq(q->next) == end; q = q->next)
+                end += q->next->len;
+            ib_tcp_ooo_set_run_last(f, q);
+            e.run_first = f;
         }
+        ib_tcp_ooo_ends_set(c->ooo, e);
+    }
+    uint32_t rs = e.recent ? ib_tcp_ooo_seq(e.recent) : 0;
+    const struct ib_pkt *p = c->ooo;
+    while (p && (n_others < max - 1u || (e.recent && !have_recent))) {
+        const struct ib_pkt *last = ib_tcp_ooo_run_last(p);
+        uint32_t start = ib_tcp_ooo_seq(p), end = ib_tcp_ooo_seq(last) + last->len;
+        /* Runs are disjoint and apart, so the recent segment's number
+         * tells its run. */
+        bool recent = e.recent && ib_seq_leq(start, rs) && ib_seq_leq(rs, end);
+        p = last->next;
         if (start == end) continue;
         if (recent && !have_recent) {
             o->sack[0] = (struct ib_tcp_sack_block){start, end};

@@ -7,8 +7,12 @@
  *
  * Segments are built by copying straight from the send ring into the
  * packet while summing the bytes for the TCP checksum (peek_csum), the only
- * copy the data makes on its way out. */
+ * copy the data makes on its way out. On the way in, the payload is summed
+ * while it is copied past the receive ring's tail (stage_csum), and only
+ * joins the ring (commit) once the checksum proved it good. */
 #include "transport/tcp_int.h"
+
+#include "inetbox/cksum.h"
 
 #include <stdlib.h>
 
@@ -78,48 +82,6 @@ static inline uint64_t add_carry(uint64_t a, uint64_t b)
     return s + (s < b);
 }
 
-/* Copies n bytes and returns their one's complement sum in a 64-bit
- * accumulator, machine order (RFC 1071 §4.1's deferred carries), the way
- * ib_csum_partial sums them: one pass over the data instead of two. */
-static uint64_t copy_sum(uint8_t *dst, const uint8_t *src, uint32_t n)
-{
-    /* Four accumulators keep the carries of one add from stalling the
-     * next; the copy of a block is done before its sum. */
-    uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    while (n >= 32) {
-        uint64_t w[4];
-        memcpy(w, src, 32);
-        memcpy(dst, w, 32);
-        s0 = add_carry(s0, w[0]);
-        s1 = add_carry(s1, w[1]);
-        s2 = add_carry(s2, w[2]);
-        s3 = add_carry(s3, w[3]);
-        src += 32;
-        dst += 32;
-        n -= 32;
-    }
-    s0 = add_carry(s0, s2);
-    s1 = add_carry(s1, s3);
-    while (n >= 8) {
-        uint64_t a;
-        memcpy(&a, src, 8);
-        memcpy(dst, &a, 8);
-        s0 = add_carry(s0, a);
-        src += 8;
-        dst += 8;
-        n -= 8;
-    }
-    if (n) {
-        /* The tail keeps its place in a zeroed word (RFC 1071 §4.1: an
-         * odd last byte is padded with zero). */
-        uint64_t t = 0;
-        memcpy(&t, src, n);
-        memcpy(dst, src, n);
-        s1 = add_carry(s1, t);
-    }
-    return add_carry(s0, s1);
-}
-
 /* Folds a machine-order sum to 16 bits without complementing it. */
 static uint64_t fold16(uint64_t s)
 {
@@ -129,6 +91,15 @@ static uint64_t fold16(uint64_t s)
     return (s & 0xffffu) + (s >> 16);
 }
 
+/* A partial sum of bytes that start off bytes into the summed run
+ * (RFC 1071 §2(B): an odd offset swaps the bytes' roles in the words). */
+static uint64_t sum_at(uint64_t sum, uint32_t off)
+{
+    if (!(off & 1)) return sum;
+    uint64_t f = fold16(sum);
+    return ((f & 0xff) << 8) | (f >> 8);
+}
+
 uint64_t ib_tcp_ring_peek_csum(const struct ib_tcp_ring *r, uint32_t off, void *dst, uint32_t n)
 {
     if (n == 0) return 0;
@@ -136,15 +107,44 @@ uint64_t ib_tcp_ring_peek_csum(const struct ib_tcp_ring *r, uint32_t off, void *
     uint32_t pos = r->head + off;
     if (pos >= cap) pos -= cap;
     uint32_t first = cap - pos < n ? cap - pos : n;
-    uint64_t sum = copy_sum(dst, r->b + pos, first);
+    uint64_t sum = ib_csum_copy(dst, r->b + pos, first, 0);
     if (n > first) {
-        uint64_t rest = fold16(copy_sum((uint8_t *)dst + first, r->b, n - first));
-        /* RFC 1071 §2(B): bytes landing one position off swap their roles
-         * in the 16-bit words; so does their sum. */
-        if (first & 1) rest = ((rest & 0xff) << 8) | (rest >> 8);
-        sum = add_carry(sum, rest);
+        uint64_t rest = ib_csum_copy((uint8_t *)dst + first, r->b, n - first, 0);
+        sum = add_carry(sum, sum_at(rest, first));
     }
     return sum;
+}
+
+uint32_t ib_tcp_ring_tail(const struct ib_tcp_ring *r)
+{
+    uint32_t cap = ib_tcp_ring_cap(r), tail = r->head + r->len;
+    return tail >= cap && cap ? tail - cap : tail;
+}
+
+uint32_t ib_tcp_ring_stage_csum(struct ib_tcp_ring *r, const void *src, uint32_t n, uint32_t limit,
+                                uint64_t *sum)
+{
+    const uint8_t *s = src;
+    uint32_t room = limit > r->len ? limit - r->len : 0;
+    uint32_t k = n < room ? n : room;
+    if (k && ib_tcp_ring_reserve(r, r->len + k, limit)) k = 0;
+    uint64_t acc = 0;
+    if (k) {
+        uint32_t cap = ib_tcp_ring_cap(r), tail = ib_tcp_ring_tail(r);
+        uint32_t first = cap - tail < k ? cap - tail : k;
+        acc = ib_csum_copy(r->b + tail, s, first, 0);
+        if (k > first)
+            acc = add_carry(acc, sum_at(ib_csum_copy(r->b, s + first, k - first, 0), first));
+    }
+    /* What does not fit is still summed: the checksum covers it all. */
+    if (n > k) acc = add_carry(acc, sum_at(ib_csum_partial(s + k, n - k, 0), k));
+    *sum = acc;
+    return k;
+}
+
+void ib_tcp_ring_commit(struct ib_tcp_ring *r, uint32_t n)
+{
+    r->len += n;
 }
 
 void ib_tcp_ring_drop(struct ib_tcp_ring *r, uint32_t n)
