@@ -202,6 +202,39 @@ static bool tcp_ooo_drain(struct ib_tcp *c, uint32_t limit)
     return fin;
 }
 
+/* With the runs known, finds where [s0, e0) goes by skipping whole runs
+ * below it. If it falls in a gap between runs, touching nothing queued
+ * (the usual retransmission), sets *pp there, keeps the runs known with p
+ * in them and returns true; else returns false with *pp at the first run
+ * that is not below it, for the segment-by-segment walk. */
+static bool tcp_ooo_place_in_gap(struct ib_tcp_ooo_ends *e, struct ib_pkt *p, struct ib_pkt ***pp,
+                                 uint32_t s0, uint32_t e0)
+{
+    struct ib_pkt *left = NULL, *f;
+    while ((f = **pp) != NULL) {
+        /* The queue is sorted and disjoint: a run whose last segment lies
+         * below the new one lies below it whole. */
+        struct ib_pkt *l = ib_tcp_ooo_run_last(f);
+        uint32_t ls = ib_tcp_ooo_seq(l), le = ls + l->len;
+        if (!(ib_seq_lt(le, s0) || (le == s0 && ls != le))) break;
+        left = f;
+        *pp = &l->next;
+    }
+    if (!f) return false;
+    uint32_t fs = ib_tcp_ooo_seq(f);
+    if (!(ib_seq_gt(fs, e0) || fs == e0)) return false;
+    bool join_left = false;
+    if (left) {
+        struct ib_pkt *l = ib_tcp_ooo_run_last(left);
+        join_left = ib_tcp_ooo_seq(l) + l->len == s0;
+    }
+    bool join_right = fs == e0;
+    struct ib_pkt *first = join_left ? left : p;
+    ib_tcp_ooo_set_run_last(first, join_right ? ib_tcp_ooo_run_last(f) : p);
+    if (join_right && e->run_first == f) e->run_first = first;
+    return true;
+}
+
 /* Keeps an out-of-order segment, trimmed against what is queued already
  * (RFC 9293 §3.10.7.4 step 7 allows keeping it; RFC 5681 §4.2 wants the
  * duplicate ACK the caller sends). Memory is bounded by cfg->ooo_max. */
@@ -218,7 +251,7 @@ static void tcp_ooo_insert(struct ib_tcp *c, struct tcp_seg *sg)
     struct ib_tcp_ooo_ends e = c->ooo ? ib_tcp_ooo_ends_get(c->ooo) : (struct ib_tcp_ooo_ends){0};
     if (e.recent) *ib_tcp_ooo_mark(e.recent) &= (uint8_t)~IB_TCP_OOO_RECENT;
     struct ib_pkt **pp = &c->ooo;
-    bool new_run = !e.tail;
+    bool new_run = !e.tail, placed = false;
     if (e.tail) {
         /* The queue is sorted and its segments disjoint: if the new one
          * lies above the last, it lies above them all. */
@@ -232,14 +265,15 @@ static void tcp_ooo_insert(struct ib_tcp *c, struct tcp_seg *sg)
             else
                 new_run = e.run_first != NULL;
         } else {
-            e.run_first = NULL;
+            placed = e.run_first && s0 != e0 && tcp_ooo_place_in_gap(&e, p, &pp, s0, e0);
+            if (!placed) e.run_first = NULL;
         }
     }
     if (new_run) {
         e.run_first = p;
         ib_tcp_ooo_set_run_last(p, p);
     }
-    while (*pp) {
+    while (!placed && *pp) {
         struct ib_pkt *q = *pp;
         uint32_t qs = ib_tcp_ooo_seq(q), qe = qs + q->len;
         if (ib_seq_lt(qe, s0) || (qe == s0 && qs != qe)) {

@@ -82,6 +82,16 @@ static void tcp_sack_blocks(const struct ib_tcp *c, struct ib_tcp_opts *o)
         ib_tcp_ooo_ends_set(c->ooo, e);
     }
     uint32_t rs = e.recent ? ib_tcp_ooo_seq(e.recent) : 0;
+    if (e.recent) {
+        /* Most often the recent segment extends the last run: then the
+         * walk below can stop after the lowest runs. */
+        const struct ib_pkt *last = ib_tcp_ooo_run_last(e.run_first);
+        uint32_t start = ib_tcp_ooo_seq(e.run_first), end = ib_tcp_ooo_seq(last) + last->len;
+        if (ib_seq_leq(start, rs) && ib_seq_leq(rs, end) && start != end) {
+            o->sack[0] = (struct ib_tcp_sack_block){start, end};
+            have_recent = true;
+        }
+    }
     const struct ib_pkt *p = c->ooo;
     while (p && (n_others < max - 1u || (e.recent && !have_recent))) {
         const struct ib_pkt *last = ib_tcp_ooo_run_last(p);
@@ -91,8 +101,8 @@ static void tcp_sack_blocks(const struct ib_tcp *c, struct ib_tcp_opts *o)
         bool recent = e.recent && ib_seq_leq(start, rs) && ib_seq_leq(rs, end);
         p = last->next;
         if (start == end) continue;
-        if (recent && !have_recent) {
-            o->sack[0] = (struct ib_tcp_sack_block){start, end};
+        if (recent) {
+            if (!have_recent) o->sack[0] = (struct ib_tcp_sack_block){start, end};
             have_recent = true;
         } else if (n_others < max - 1u) {
             others[n_others++] = (struct ib_tcp_sack_block){start, end};
