@@ -16,6 +16,7 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 int cmd_ping(int argc, char **argv);
 int cmd_traceroute(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Options every simulation command takes. */
 struct cli_common {

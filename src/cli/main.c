@@ -13,6 +13,7 @@ static const struct {
 } commands[] = {
     {"ping", cmd_ping, "ICMP echo from h1 to h3 across the built-in topology"},
     {"traceroute", cmd_traceroute, "the route from h1 to h3, hop by hop, with UDP probes"},
+    {"run", cmd_run, "run a scenario file (docs/scenario.md)"},
 };
 
 static void usage(FILE *f)
