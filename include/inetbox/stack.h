@@ -13,6 +13,8 @@
 #include "inetbox/tcp.h"
 #include "inetbox/udp.h"
 
+struct ib_nat;
+
 /* Interfaces per stack, at most (ib_netif.index is 16 bits). */
 #define IB_STACK_MAX_NETIFS 65535u
 
@@ -64,6 +66,13 @@ struct ib_stack {
     struct ib_icmp_echo *echo;
     struct ib_udp_pcb *udp;
     struct ib_tcp_stack *tcp; /* allocated on first use */
+    struct ib_nat *nat;       /* NULL unless this router translates (nat.h) */
+    /* Where the stub resolver sends queries (resolv.conf's nameserver
+     * lines): set by configuration or by a DHCP lease (RFC 2132 §3.8). */
+    struct {
+        ib_ip4 servers[3];
+        uint8_t n;
+    } resolv;
     struct ib_ip4_stats ip_stats;
     struct ib_icmp_stats icmp_stats;
     struct ib_udp_stats udp_stats;

@@ -68,7 +68,15 @@
     X(TCP_BAD_COOKIE, 4, "invalid SYN cookie")                                                     \
     X(TCP_OOO_FULL, 4, "out-of-order queue full")                                                  \
     X(TCP_CLOSED, 4, "connection closed")                                                          \
-    X(TCP_TIME_WAIT, 4, "segment for a TIME_WAIT connection")
+    X(TCP_TIME_WAIT, 4, "segment for a TIME_WAIT connection")                                     \
+    X(NAT_NO_MAPPING, 3, "unsolicited inbound: no NAT mapping")                                    \
+    X(NAT_NO_PORTS, 3, "NAT has no free public port")                                              \
+    X(NAT_UNTRANSLATABLE, 3, "ICMP error NAT cannot translate")                                    \
+    X(DHCP_MALFORMED, 7, "malformed DHCP message")                                                 \
+    X(DHCP_IGNORED, 7, "DHCP message not for us")                                                  \
+    X(DNS_MALFORMED, 7, "malformed DNS message")                                                   \
+    X(DNS_UNEXPECTED, 7, "DNS response matching no query")                                         \
+    X(HTTP_MALFORMED, 7, "malformed HTTP message")
 
 enum ib_drop {
 #define IB_DROP_ENUM(name, layer, text) IB_DROP_##name,
@@ -111,7 +119,62 @@ enum ib_ev_kind {
     IB_EV_TCP_STATE,    /* u.tcp: old -> new state, and what caused it */
     IB_EV_TCP_INFO,     /* u.tcp: a snapshot of the connection's statistics */
     IB_EV_TCP_RETRANSMIT, /* u.tcp.seq: a segment sent again (u.tcp.cause says why) */
+    IB_EV_NAT,          /* u.nat: a mapping made, used or expired; pkt: translated datagram */
+    IB_EV_DHCP,         /* u.dhcp: a DHCP message sent or received, a lease bound or lost */
+    IB_EV_DNS,          /* u.dns: a query or response sent or received, a cache hit */
+    IB_EV_HTTP,         /* u.http: a request or response sent or received, a fetch */
     IB_EV__COUNT
+};
+
+/* What an IB_EV_NAT event reports (u.nat.what). */
+enum ib_nat_what {
+    IB_NAT_MAP,       /* a new mapping: inside addr:port <-> public addr:port */
+    IB_NAT_OUT,       /* an outbound datagram's source rewritten (inside -> public) */
+    IB_NAT_IN,        /* an inbound datagram's destination rewritten (public -> inside) */
+    IB_NAT_ICMP_ERR,  /* an ICMP error and the datagram it quotes rewritten */
+    IB_NAT_EXPIRE,    /* a mapping timed out (or its TCP connection ended) */
+};
+
+/* What an IB_EV_DHCP event reports (u.dhcp.what); u.dhcp.msg is the DHCP
+ * message type (RFC 2132 §9.6) for TX/RX. */
+enum ib_dhcp_what {
+    IB_DHCP_TX,
+    IB_DHCP_RX,
+    IB_DHCP_BOUND,   /* a lease applied: yiaddr/plen, router, dns, lease_s */
+    IB_DHCP_RENEWED,
+    IB_DHCP_LOST,    /* a lease expired, was refused (NAK) or released */
+};
+
+/* What an IB_EV_DNS event reports (u.dns.what). */
+enum ib_dns_what {
+    IB_DNS_QUERY_TX,    /* node asks u.dns.server about qname/qtype */
+    IB_DNS_QUERY_RX,    /* a server got a query from u.dns.server (the asker) */
+    IB_DNS_RESPONSE_TX, /* a server answers u.dns.server; u.dns.kind says how */
+    IB_DNS_RESPONSE_RX, /* an asker got a response from u.dns.server */
+    IB_DNS_CACHE_HIT,   /* a resolver answered from its cache */
+    IB_DNS_RESOLVED,    /* a lookup (stub or resolver) finished: kind, addr, ttl */
+};
+
+/* How a DNS response answers (u.dns.kind). */
+enum ib_dns_kind {
+    IB_DNS_KIND_NONE,
+    IB_DNS_KIND_ANSWER,    /* the records asked for (u.dns.addr: the first A) */
+    IB_DNS_KIND_REFERRAL,  /* "ask the servers of u.dns.zone" (u.dns.addr: a glue address) */
+    IB_DNS_KIND_CNAME,     /* an alias to follow */
+    IB_DNS_KIND_NXDOMAIN,  /* the name does not exist (RFC 2308 §2.1) */
+    IB_DNS_KIND_NODATA,    /* the name exists, without that type (RFC 2308 §2.2) */
+    IB_DNS_KIND_TRUNCATED, /* TC set: ask again over TCP (RFC 7766 §5) */
+    IB_DNS_KIND_ERROR,     /* SERVFAIL, REFUSED, timeout ... (u.dns.rcode) */
+};
+
+/* What an IB_EV_HTTP event reports (u.http.what). */
+enum ib_http_what {
+    IB_HTTP_FETCH_START,  /* the browser starts on u.http.url */
+    IB_HTTP_REQUEST_TX,
+    IB_HTTP_REQUEST_RX,
+    IB_HTTP_RESPONSE_TX,
+    IB_HTTP_RESPONSE_RX,  /* status and body length known */
+    IB_HTTP_FETCH_DONE,   /* status, body length; err nonzero if it failed */
 };
 
 struct ib_node;
@@ -165,6 +228,45 @@ struct ib_event {
             uint64_t bytes_acked, bytes_received;
             uint32_t retransmits;
         } tcp;
+        /* Strings in these point into the emitter's memory: valid during
+         * dispatch only; an observer that keeps them copies them. */
+        struct {
+            uint8_t what;  /* enum ib_nat_what */
+            uint8_t proto; /* IB_IPPROTO_TCP/UDP/ICMP (ICMP: ports are query ids) */
+            ib_ip4 in_addr, pub_addr, peer_addr;
+            uint16_t in_port, pub_port, peer_port;
+        } nat;
+        struct {
+            uint8_t what; /* enum ib_dhcp_what */
+            uint8_t msg;  /* enum ib_dhcp_type for TX/RX */
+            uint8_t plen;
+            uint32_t xid;
+            ib_ip4 ciaddr, yiaddr, server, router, dns;
+            uint32_t lease_s;
+            struct ib_mac chaddr;
+        } dhcp;
+        struct {
+            uint8_t what; /* enum ib_dns_what */
+            uint8_t kind; /* enum ib_dns_kind for responses and RESOLVED */
+            uint8_t rcode;
+            bool tcp, aa, rd;
+            uint16_t id, qtype;
+            const char *qname; /* dotted, no trailing dot; "" is the root */
+            const char *zone;  /* REFERRAL: the zone delegated to */
+            const char *ns;    /* REFERRAL: a name server's name */
+            ib_ip4 server;     /* the other end: who was asked, or who asked */
+            ib_ip4 addr;       /* ANSWER: first A; REFERRAL: glue */
+            uint32_t ttl;
+        } dns;
+        struct {
+            uint8_t what; /* enum ib_http_what */
+            uint16_t status;
+            int err;      /* FETCH_DONE: 0 or an IB_ERR_ code */
+            const char *method, *host, *path, *url;
+            ib_ip4 peer;
+            uint16_t port;
+            uint64_t len; /* body bytes */
+        } http;
         struct {
             const char *what; /* e.g. "ping-reply", "traceroute-hop" */
             ib_ip4 peer;

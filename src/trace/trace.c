@@ -45,6 +45,10 @@ static const char *const ev_kind_names[IB_EV__COUNT] = {
     [IB_EV_TCP_STATE] = "tcp_state",
     [IB_EV_TCP_INFO] = "tcp_info",
     [IB_EV_TCP_RETRANSMIT] = "tcp_retransmit",
+    [IB_EV_NAT] = "nat",
+    [IB_EV_DHCP] = "dhcp",
+    [IB_EV_DNS] = "dns",
+    [IB_EV_HTTP] = "http",
 };
 
 int ib_trace_attach(struct ib_trace *tr, ib_observer_fn fn, void *ctx)
