@@ -48,6 +48,8 @@ enum ib_err {
     IB_ERR_CLOSED = -15,   /* the operation needs an open connection */
     IB_ERR_AGAIN = -16,    /* no room (send) or no data (recv) now */
     IB_ERR_UNREACH = -17,  /* a hard ICMP error ended the connection */
+    IB_ERR_SERVFAIL = -18, /* a server could not answer (DNS SERVFAIL, HTTP 5xx) */
+    IB_ERR_PROTO = -19,    /* the peer broke its protocol (malformed reply) */
 };
 
 const char *ib_err_str(int err);

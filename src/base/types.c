@@ -48,6 +48,10 @@ const char *ib_err_str(int err)
         return "try again";
     case IB_ERR_UNREACH:
         return "destination unreachable";
+    case IB_ERR_SERVFAIL:
+        return "server failure";
+    case IB_ERR_PROTO:
+        return "protocol error";
     }
     return "unknown error";
 }
