@@ -1,6 +1,6 @@
-/* DHCP messages on the wire (RFC 2131 §2 fixed format and §4.1 option
- * overload, RFC 2132 options). The codec only: parse into a plain struct,
- * emit from one. Client and server state machines live elsewhere. */
+/* DHCP (RFC 2131, RFC 2132): the message codec (RFC 2131 §2 fixed format
+ * and §4.1 option overload, RFC 2132 options), parsing into a plain struct
+ * and emitting from one; then the client and server applications. */
 #ifndef INETBOX_DHCP_H
 #define INETBOX_DHCP_H
 
@@ -123,5 +123,95 @@ int ib_dhcp_parse(const uint8_t *b, size_t len, struct ib_dhcp_msg *out);
 size_t ib_dhcp_emit(const struct ib_dhcp_msg *m, uint8_t *b, size_t cap);
 /* Appends an unknown option to m (the bounds above apply); false if full. */
 bool ib_dhcp_add_unknown(struct ib_dhcp_msg *m, uint8_t code, const uint8_t *v, uint8_t len);
+
+/* The DHCP applications (RFC 2131 §4.3 server, §4.4 client) on a stack.
+ * Both emit an IB_EV_DHCP event (trace.h) for every message they send or
+ * accept, and drop what they cannot use with IB_DROP_DHCP_MALFORMED (does
+ * not parse, or lacks an option RFC 2131 table 3 makes mandatory) or
+ * IB_DROP_DHCP_IGNORED (another client's, or not expected now). */
+
+struct ib_stack;
+struct ib_netif;
+
+#define IB_DHCP_DEFAULT_LEASE_S 86400u
+#define IB_DHCP_OFFER_HOLD IB_SEC(60)   /* an OFFER reserves its address this long */
+#define IB_DHCP_MAX_POOL 65536u         /* addresses in one server's pool, at most */
+#define IB_DHCP_CLIENT_TRIES 5u         /* DISCOVERs (or REQUESTs) before starting over */
+#define IB_DHCP_CLIENT_PAUSE IB_SEC(10) /* the wait before starting over */
+
+struct ib_dhcp_server_config {
+    ib_ip4 pool_first, pool_last; /* addresses handed out, inclusive */
+    ib_ip4 router;                /* option 3; 0: none */
+    ib_ip4 dns[3];
+    uint8_t n_dns;    /* option 6 */
+    uint32_t lease_s; /* option 51; IB_DHCP_DEFAULT_LEASE_S if 0 */
+};
+
+struct ib_dhcp_server;
+/* Serves the network of nif: its address is the server identifier (option
+ * 54), its prefix the subnet mask (option 1). The pool must lie in that
+ * network and hold at most IB_DHCP_MAX_POOL addresses; the network and
+ * broadcast addresses, the server's, the router's and the DNS servers' are
+ * never handed out. One server per stack. NULL on error (no address on nif,
+ * a bad configuration, port 67 in use, out of memory). */
+struct ib_dhcp_server *ib_dhcp_server_start(struct ib_stack *s, struct ib_netif *nif,
+                                            const struct ib_dhcp_server_config *cfg);
+void ib_dhcp_server_stop(struct ib_dhcp_server *d);
+
+struct ib_dhcp_binding {
+    struct ib_mac chaddr;
+    ib_ip4 addr;
+    ib_time expires;
+    bool offered_only; /* offered, not yet requested */
+};
+/* Copies up to max live bindings (offered or leased, not expired), in
+ * address order; returns how many there are. */
+size_t ib_dhcp_server_bindings(const struct ib_dhcp_server *d, struct ib_dhcp_binding *out,
+                               size_t max);
+
+struct ib_dhcp_lease {
+    ib_ip4 addr;
+    uint8_t plen;
+    ib_ip4 router, server; /* router 0: none */
+    ib_ip4 dns[3];
+    uint8_t n_dns;
+    uint32_t lease_s; /* 0xffffffff: infinite (RFC 2131 §3.3) */
+    /* When the lease began: the first sending of the REQUEST the ACK
+     * answered (RFC 2131 §4.4.1), so it ends at bound_at + lease_s. */
+    ib_time bound_at;
+};
+
+/* RFC 2131 §4.4 figure 5, with IDLE for a client that released its lease. */
+enum ib_dhcp_client_state {
+    IB_DHCPC_IDLE,
+    IB_DHCPC_INIT,
+    IB_DHCPC_SELECTING,
+    IB_DHCPC_REQUESTING,
+    IB_DHCPC_BOUND,
+    IB_DHCPC_RENEWING,
+    IB_DHCPC_REBINDING,
+};
+const char *ib_dhcp_client_state_str(enum ib_dhcp_client_state st);
+
+struct ib_dhcp_client;
+typedef void (*ib_dhcp_bound_fn)(struct ib_dhcp_client *c, const struct ib_dhcp_lease *l,
+                                 void *arg);
+/* Starts DISCOVER on nif (which has no address). When an ACK arrives the
+ * client configures the stack itself: address/prefix on nif, a default
+ * route via the router, and s->resolv from the DNS option; then calls
+ * bound (may be NULL) for each new binding, not for renewals. It renews at
+ * T1, rebinds at T2 (RFC 2131 §4.4.5) and on expiry removes the address
+ * and route and starts over. NULL on error (nif not on s, port 68 in use,
+ * out of memory). */
+struct ib_dhcp_client *ib_dhcp_client_start(struct ib_stack *s, struct ib_netif *nif,
+                                            ib_dhcp_bound_fn bound, void *arg);
+/* Sends DHCPRELEASE (RFC 2131 §4.4.6) and unconfigures; the client stays
+ * idle. */
+void ib_dhcp_client_release(struct ib_dhcp_client *c);
+/* No message; frees. A lease in use stays configured on the stack. */
+void ib_dhcp_client_stop(struct ib_dhcp_client *c);
+/* NULL unless bound (BOUND, RENEWING or REBINDING). */
+const struct ib_dhcp_lease *ib_dhcp_client_lease(const struct ib_dhcp_client *c);
+enum ib_dhcp_client_state ib_dhcp_client_state(const struct ib_dhcp_client *c);
 
 #endif

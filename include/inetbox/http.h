@@ -140,4 +140,88 @@ size_t ib_http_emit_chunk(const uint8_t *data, size_t n, uint8_t *b, size_t cap)
 size_t ib_http_emit_response(const struct ib_http_response_spec *r, const uint8_t *body, size_t n,
                              uint8_t *b, size_t cap);
 
+/* URLs (RFC 9110 §4.2.1, syntax RFC 3986 §3): http://host[:port][/path],
+ * host a name or a dotted quad (lower-cased, RFC 3986 §6.2.2.1), port 80
+ * unless given, path "/" unless given (RFC 9112 §3.2.1). path is the
+ * request-target: the query stays, the fragment goes (RFC 3986 §3.5). */
+struct ib_url {
+    char host[256];
+    uint16_t port;
+    char path[1024];
+};
+/* 0, or IB_ERR_INVAL: another scheme, userinfo (RFC 9110 §4.2.4), an empty
+ * or malformed host, a port out of 1-65535, a path that does not fit or
+ * holds spaces or control characters. */
+int ib_url_parse(const char *url, struct ib_url *u);
+
+/* An origin server for static resources (RFC 9110, RFC 9112): GET and HEAD
+ * (other methods 501), 404 for an unknown path, 400 (and the connection
+ * closed) for a missing Host or a malformed request; persistent
+ * connections, pipelined requests answered in order, an idle timeout.
+ * Bodies are written as TCP takes them from the server's own copy, so a
+ * resource of any size costs its size once. */
+struct ib_stack;
+
+struct ib_http_resource {
+    const char *host;         /* NULL: any Host (matched without the port, any case) */
+    const char *path;         /* exact match of the target without its query */
+    const char *content_type; /* NULL: no Content-Type */
+    const void *body;
+    size_t len;
+};
+
+#define IB_HTTP_IDLE_DEFAULT IB_SEC(5)
+#define IB_HTTP_MAX_CONNS_DEFAULT 1024u
+struct ib_http_server_config {
+    /* 0: IB_HTTP_IDLE_DEFAULT. A connection that makes no progress (no
+     * request byte read, no response byte taken by TCP) that long is closed. */
+    ib_time idle_timeout;
+    uint32_t max_conns; /* 0: IB_HTTP_MAX_CONNS_DEFAULT; connections beyond are reset */
+};
+
+struct ib_http_server;
+/* Serves the n resources (copied, bodies included; the first one matching
+ * host and path answers) on TCP port of every address of s. NULL if the
+ * port is taken or memory runs out. */
+struct ib_http_server *ib_http_server_start(struct ib_stack *s, uint16_t port,
+                                            const struct ib_http_resource *res, size_t n,
+                                            const struct ib_http_server_config *cfg);
+/* Closes the listener and every connection (unsent data is still sent by
+ * TCP, which owns a copy) and frees the server. */
+void ib_http_server_stop(struct ib_http_server *h);
+
+/* A browser-like client for one GET. */
+#define IB_HTTP_MAX_BODY_DEFAULT ((size_t)16 << 20)
+
+struct ib_http_result {
+    /* 0, a TCP error (IB_ERR_REFUSED, _RESET, _TIMEOUT, _UNREACH),
+     * IB_ERR_NOROUTE, IB_ERR_INVAL (host or path unfit for a request head),
+     * IB_ERR_PROTO (a malformed or cut response), IB_ERR_TOOBIG (a body over
+     * max_body) or IB_ERR_NOMEM. status is 0 unless err is 0. */
+    int err;
+    uint16_t status;
+    const char *content_type; /* "" if none */
+    const uint8_t *body;      /* body and len: valid during the callback only */
+    size_t len;
+    ib_ip4 addr; /* the server */
+    uint16_t port;
+};
+typedef void (*ib_http_done_fn)(void *arg, const struct ib_http_result *r);
+
+struct ib_http_get;
+/* GET path from addr:port with Host: host (RFC 9112 §3.2). Reads a
+ * Content-Length or chunked body, or one delimited by the close (RFC 9112
+ * §6.3), skips interim 1xx responses, and closes the connection itself as
+ * soon as the response is complete (so the client sends the first FIN).
+ * done is called exactly once, never from inside ib_http_get; the handle
+ * is freed when done returns. NULL only when out of memory. */
+struct ib_http_get *ib_http_get(struct ib_stack *s, ib_ip4 addr, uint16_t port, const char *host,
+                                const char *path, ib_http_done_fn done, void *arg);
+/* The most body bytes kept (default IB_HTTP_MAX_BODY_DEFAULT); call it
+ * right after ib_http_get. */
+void ib_http_get_set_max_body(struct ib_http_get *g, size_t max);
+/* Aborts the fetch (RST if connected); done is not called. From inside
+ * done it does nothing; after done returned the handle is gone. */
+void ib_http_get_cancel(struct ib_http_get *g);
+
 #endif

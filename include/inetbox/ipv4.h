@@ -76,6 +76,9 @@ struct ib_ip4_tx {
     uint8_t ttl; /* 0: the stack's default */
     uint8_t tos;
     bool df;
+    /* A limited broadcast leaves by this interface (NULL: the first one up,
+     * see ib_ip4_output); other destinations are routed as usual. */
+    struct ib_netif *nif;
 };
 
 /* IPv4 input (data at the IP header, trailing link padding allowed). */

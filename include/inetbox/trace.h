@@ -71,7 +71,7 @@
     X(TCP_TIME_WAIT, 4, "segment for a TIME_WAIT connection")                                     \
     X(NAT_NO_MAPPING, 3, "unsolicited inbound: no NAT mapping")                                    \
     X(NAT_NO_PORTS, 3, "NAT has no free public port")                                              \
-    X(NAT_UNTRANSLATABLE, 3, "ICMP error NAT cannot translate")                                    \
+    X(NAT_UNTRANSLATABLE, 3, "datagram NAT cannot translate")                                    \
     X(DHCP_MALFORMED, 7, "malformed DHCP message")                                                 \
     X(DHCP_IGNORED, 7, "DHCP message not for us")                                                  \
     X(DNS_MALFORMED, 7, "malformed DNS message")                                                   \

@@ -35,6 +35,9 @@ struct ib_udp_pcb {
     struct ib_stack *stack;
     ib_ip4 laddr; /* 0: any */
     uint16_t lport;
+    /* NULL, or the one interface this endpoint receives from and sends its
+     * limited broadcasts through (ib_udp_bind_netif). */
+    struct ib_netif *nif;
     ib_udp_recv_fn recv;
     ib_udp_err_fn err;
     void *arg;
@@ -42,6 +45,12 @@ struct ib_udp_pcb {
 
 /* Binds to lport (0: an ephemeral port). Returns 0 or IB_ERR_INUSE. */
 int ib_udp_bind(struct ib_stack *s, struct ib_udp_pcb *u, ib_ip4 laddr, uint16_t lport);
+/* Binds to any address on lport, tied to nif (Linux's SO_BINDTODEVICE):
+ * only datagrams arriving on nif are delivered, and limited broadcasts
+ * leave through nif from its address, 0.0.0.0 while it has none (RFC 2131
+ * §4.1: a DHCP client or server on one interface of many). */
+int ib_udp_bind_netif(struct ib_stack *s, struct ib_udp_pcb *u, struct ib_netif *nif,
+                      uint16_t lport);
 void ib_udp_close(struct ib_udp_pcb *u);
 /* Sends p (data at payload) to dst:dport. Consumes p. */
 int ib_udp_sendto(struct ib_udp_pcb *u, struct ib_pkt *p, ib_ip4 dst, uint16_t dport, uint8_t ttl);

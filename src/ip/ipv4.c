@@ -10,6 +10,7 @@
 #include "inetbox/ipv4.h"
 
 #include "inetbox/cksum.h"
+#include "inetbox/nat.h"
 #include "inetbox/stack.h"
 
 #include <stdlib.h>
@@ -350,6 +351,8 @@ static void ip4_forward(struct ib_stack *s, struct ib_netif *in, struct ib_pkt *
     uint16_t new_ = (uint16_t)(old - 0x100u);
     ib_put16(b + 8, new_);
     ib_put16(b + 10, ib_csum_update16(ib_get16(b + 10), old, new_));
+    /* RFC 3022 §2.2: NAPT rewrites what leaves by the outside interface. */
+    if (s->nat && !(p = ib_nat_output(s, in, out, p, h))) return;
     s->ip_stats.forwarded++;
     struct ib_env *env = s->node.env;
     if (ib_tracing(env)) {
@@ -384,6 +387,16 @@ void ib_ip4_input(struct ib_netif *nif, struct ib_pkt *p)
     if (!ip4_link_dst_ok(p, h.dst, c.dst_bcast)) {
         ib_drop(&s->node, nif, p, IB_DROP_IP_NOT_FOR_US);
         return;
+    }
+    /* RFC 3022 §2.2: datagrams to the NAT's public address are translated
+     * toward the inside before they could be taken as ours. */
+    if (s->nat) {
+        enum ib_nat_verdict v = ib_nat_input(s, nif, &p, &h);
+        if (v == IB_NAT_CONSUMED) return;
+        if (v == IB_NAT_FORWARD) {
+            ip4_forward(s, nif, p, &h);
+            return;
+        }
     }
     if (c.dst_local) {
         ip4_deliver(s, nif, p, &h);
@@ -541,7 +554,7 @@ int ib_ip4_output(struct ib_stack *s, struct ib_pkt *p, const struct ib_ip4_tx *
     ib_ip4 next_hop = tx->dst;
     bool loop = false;
     if (tx->dst == IB_IP4_BROADCAST) {
-        out = ip4_broadcast_netif(s, tx->src);
+        out = tx->nif ? tx->nif : ip4_broadcast_netif(s, tx->src);
     } else if ((out = ib_ip4_netif_with_addr(s, tx->dst)) != NULL) {
         loop = true;
     } else if (!ip4_is_loopback(tx->dst)) {
@@ -585,5 +598,6 @@ int ib_ip4_output(struct ib_stack *s, struct ib_pkt *p, const struct ib_ip4_tx *
         ib_stack_loopback(s, p);
         return 0;
     }
+    if (s->nat && !(p = ib_nat_output(s, NULL, out, p, &h))) return IB_ERR_DROPPED;
     return ib_ip4_send_on(s, out, p, next_hop);
 }

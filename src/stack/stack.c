@@ -6,6 +6,7 @@
 #include "inetbox/stack.h"
 
 #include "inetbox/eth.h"
+#include "inetbox/nat.h"
 
 #include <stdlib.h>
 
@@ -54,6 +55,8 @@ void ib_stack_init(struct ib_stack *s, struct ib_env *env, const char *name, uin
 
 void ib_stack_destroy(struct ib_stack *s)
 {
+    ib_nat_free(s->nat);
+    s->nat = NULL;
     ib_tcp_stack_destroy(s);
     ib_reass_destroy(&s->reass);
     ib_fib_destroy(&s->fib);

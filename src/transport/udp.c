@@ -59,14 +59,16 @@ static void udp_trace(struct ib_stack *s, enum ib_ev_kind kind, const struct ib_
     }
 }
 
-/* The endpoint for (dst, dport): one bound to dst itself is more specific
- * than one bound to any address. An endpoint bound to another address never
+/* The endpoint for (dst, dport) arriving on nif (NULL: wherever): one
+ * bound to dst itself is more specific than one bound to any address. An
+ * endpoint bound to another address or tied to another interface never
  * matches (a broadcast reaches only wildcard endpoints, as in BSD). */
-static struct ib_udp_pcb *udp_lookup(const struct ib_stack *s, ib_ip4 dst, uint16_t dport)
+static struct ib_udp_pcb *udp_lookup(const struct ib_stack *s, const struct ib_netif *nif,
+                                     ib_ip4 dst, uint16_t dport)
 {
     struct ib_udp_pcb *any = NULL;
     for (struct ib_udp_pcb *u = s->udp; u; u = u->next) {
-        if (u->lport != dport)
+        if (u->lport != dport || (nif && u->nif && u->nif != nif))
             continue;
         if (u->laddr == dst)
             return u;
@@ -87,7 +89,7 @@ void ib_udp_input(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt *p,
         return;
     }
     udp_trace(s, IB_EV_UDP_RX, nif, p);
-    struct ib_udp_pcb *u = udp_lookup(s, ip->dst, h.dport);
+    struct ib_udp_pcb *u = udp_lookup(s, nif, ip->dst, h.dport);
     if (!u || !u->recv) {
         /* RFC 1122 §4.1.3.1: "If a datagram arrives addressed to a UDP port
          * for which there is no pending LISTEN call, UDP SHOULD send an
@@ -140,9 +142,21 @@ int ib_udp_bind(struct ib_stack *s, struct ib_udp_pcb *u, ib_ip4 laddr, uint16_t
     u->stack = s;
     u->laddr = laddr;
     u->lport = lport;
+    u->nif = NULL;
     u->next = s->udp;
     s->udp = u;
     return 0;
+}
+
+int ib_udp_bind_netif(struct ib_stack *s, struct ib_udp_pcb *u, struct ib_netif *nif,
+                      uint16_t lport)
+{
+    if (nif->node != &s->node)
+        return IB_ERR_INVAL;
+    int err = ib_udp_bind(s, u, IB_IP4_ANY, lport);
+    if (!err)
+        u->nif = nif;
+    return err;
 }
 
 void ib_udp_close(struct ib_udp_pcb *u)
@@ -180,7 +194,9 @@ int ib_udp_sendto(struct ib_udp_pcb *u, struct ib_pkt *p, ib_ip4 dst, uint16_t d
     /* The checksum covers the pseudo-header, so the source address must be
      * known now: the bound one, else the one IP will pick toward dst (0
      * when there is no route; IP then drops the datagram). */
-    ib_ip4 src = u->laddr ? u->laddr : ib_ip4_source_for(s, dst);
+    ib_ip4 src = u->laddr                              ? u->laddr
+                 : u->nif && dst == IB_IP4_BROADCAST ? u->nif->addr
+                                                     : ib_ip4_source_for(s, dst);
     struct ib_udp_hdr h = {
         .sport = u->lport, .dport = dport, .len = (uint16_t)p->len};
     ib_udp_emit(&h, b, p->len, src, dst);
@@ -188,7 +204,8 @@ int ib_udp_sendto(struct ib_udp_pcb *u, struct ib_pkt *p, ib_ip4 dst, uint16_t d
         p->journey = ib_journey_new(s->node.env);
     s->udp_stats.out++;
     udp_trace(s, IB_EV_UDP_TX, NULL, p);
-    struct ib_ip4_tx tx = {.src = src, .dst = dst, .proto = IB_IPPROTO_UDP, .ttl = ttl};
+    struct ib_ip4_tx tx = {
+        .src = src, .dst = dst, .proto = IB_IPPROTO_UDP, .ttl = ttl, .nif = u->nif};
     return ib_ip4_output(s, p, &tx);
 }
 
@@ -204,7 +221,7 @@ void ib_udp_icmp_error(struct ib_stack *s, ib_ip4 from, uint8_t type, uint8_t co
         return;
     ib_ip4 src = ib_get32(quoted + 12), dst = ib_get32(quoted + 16);
     const uint8_t *uh = quoted + hlen;
-    struct ib_udp_pcb *u = udp_lookup(s, src, ib_get16(uh));
+    struct ib_udp_pcb *u = udp_lookup(s, NULL, src, ib_get16(uh));
     if (u && u->err)
         u->err(u, from, type, code, dst, ib_get16(uh + 2));
 }
