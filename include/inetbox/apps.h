@@ -70,6 +70,8 @@ struct ib_ping {
     bool done;         /* all answered, or the timeout after the last passed */
     ib_ping_report_fn report;
     void *arg;
+    /* Called once when done becomes true (may be NULL; set after start). */
+    void (*finished)(struct ib_ping *p);
     struct ib_ping_stats stats;
     struct {
         ib_time sent;

@@ -24,10 +24,19 @@ char *ib_tcpdump_frame(const uint8_t *frame, size_t len, char *buf, size_t cap);
  * "TIME node:if > FRAME"), one per drop ("TIME node[:if] DROP NAME (text)"
  * and the packet when its bytes can be told apart) and one per link state
  * change ("TIME node:if link up|down"). Times are simulated seconds with
- * nanoseconds. */
+ * nanoseconds. Frames decode DNS, BOOTP/DHCP and the HTTP start line the
+ * way tcpdump does ("4660+ A? www.google.com. (32)"). */
 struct ib_tcpdump {
     FILE *out;
 };
 void ib_tcpdump_observer(void *ctx /* struct ib_tcpdump */, const struct ib_event *ev);
+
+/* The same lines, and the journey told with them: one line per TCP state
+ * change and per NAT, DHCP, DNS and HTTP event, e.g.
+ *   TIME laptop TCP 192.168.0.100:49152 > 142.250.196.100:80 SYN_SENT ->
+ *       ESTABLISHED (rcvd SYN+ACK)
+ *   TIME home-router NAT map tcp 192.168.0.100:49152 <-> 121.160.55.23:1024
+ *       (peer 142.250.196.100:80) */
+void ib_tcpdump_journey_observer(void *ctx /* struct ib_tcpdump */, const struct ib_event *ev);
 
 #endif

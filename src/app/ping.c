@@ -17,8 +17,12 @@ const struct ib_ping_config ib_ping_defaults = {
 
 static void ping_finish(struct ib_ping *p)
 {
+    if (p->done)
+        return;
     p->done = true;
     ib_timer_cancel(&p->timer);
+    if (p->finished)
+        p->finished(p);
 }
 
 static void ping_send(struct ib_ping *p)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "inetbox/pcapng.h"
+#include "inetbox/scenario.h"
 #include "inetbox/tcpdump.h"
 #include "topo.h"
 
@@ -17,6 +18,25 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 int cmd_ping(int argc, char **argv);
 int cmd_traceroute(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_journey(int argc, char **argv);
+
+/* How cli_run_scenario runs a scenario and what it writes. */
+struct cli_run_opts {
+    const char *cmd;       /* for messages */
+    bool trace;            /* tcpdump-style lines on stdout */
+    bool summary;          /* a line of counts at the end */
+    const char *pcap_dir;  /* one pcapng per link */
+    const char *json_path; /* JSON lines ("-": stdout) */
+    ib_observer_fn observer; /* one more observer, e.g. the story */
+    void *observer_ctx;
+    ib_sc_report_fn report; /* timeline results */
+    void *report_arg;
+};
+/* Builds, observes, configures, starts and runs sc to its stop time, then
+ * stops and frees everything: CLI_OK or CLI_FAIL (after saying why). */
+int cli_run_scenario(const struct ib_scenario *sc, const struct cli_run_opts *o);
+/* One line for a timeline action's result. */
+void cli_print_result(const struct ib_sc_result *r);
 
 /* Options every simulation command takes. */
 struct cli_common {
@@ -36,6 +56,10 @@ enum {
     CLI_OPT_DUPLICATE,
     CLI_OPT_REORDER,
     CLI_OPT_CORRUPT,
+    CLI_OPT_JSON,
+    CLI_OPT_LANG,
+    CLI_OPT_PRINT_SCENARIO,
+    CLI_OPT_SCENARIO,
 };
 
 /* getopt_long entries of the common options, to put in each command's

@@ -6,23 +6,20 @@
  * is 2. */
 #include "cli.h"
 
-#include <errno.h>
-#include <inttypes.h>
-#include <string.h>
-
-#include "inetbox/scenario.h"
 
 static const char run_usage[] =
     "Usage: inetbox run [OPTIONS] FILE\n"
     "\n"
     "Builds the network described by the scenario FILE (YAML; see\n"
     "docs/scenario.md) and runs it until its stop time, or until nothing is\n"
-    "left to happen if it has none. A file with an error is reported as\n"
+    "left to happen if it has none, printing what each timeline action\n"
+    "came to. A file with an error is reported as\n"
     "FILE:LINE:COLUMN: what was expected, with exit status 2.\n"
     "\n"
     "Options:\n"
     "  --trace               print every frame, tcpdump-style\n"
     "  --pcap DIR            write one pcapng file per link into DIR\n"
+    "  --json FILE           write every event as a JSON line to FILE (- for stdout)\n"
     "  -h, --help            show this help\n"
     "\n"
     "Examples:\n"
@@ -30,45 +27,9 @@ static const char run_usage[] =
     "  inetbox run --trace examples/two-lans.yaml\n"
     "  inetbox run --pcap out examples/two-lans.yaml\n";
 
-/* Builds, observes and runs the loaded scenario; CLI_OK or CLI_FAIL. */
-static int run_world(const struct ib_scenario *sc, bool trace, const char *pcap_dir)
+static void on_result(void *arg, const struct ib_sc_result *r)
 {
-    char err[IB_SC_ERR_MAX];
-    struct ib_world *w = ib_scenario_build(sc, err, sizeof(err));
-    if (!w) {
-        fprintf(stderr, "inetbox run: %s\n", err);
-        return CLI_FAIL;
-    }
-    struct ib_tcpdump td = {.out = stdout};
-    struct ib_pcapng *pcap = NULL;
-    int rc = CLI_FAIL;
-    if (trace && ib_world_observe(w, ib_tcpdump_observer, &td) != 0) {
-        fprintf(stderr, "inetbox run: out of memory\n");
-        goto out;
-    }
-    if (pcap_dir && !(pcap = ib_pcapng_open_world(w, pcap_dir))) {
-        fprintf(stderr, "inetbox run: cannot write pcap files into %s: %s\n", pcap_dir,
-                strerror(errno));
-        goto out;
-    }
-    if (ib_scenario_configure(sc, w, err, sizeof(err)) != 0) {
-        fprintf(stderr, "inetbox run: %s\n", err);
-        goto out;
-    }
-    uint64_t events = ib_world_run(w, sc->stop);
-    if (!trace)
-        printf("%s: %u nodes, %u links, %" PRIu64 " events, simulated time %.6f s\n",
-               sc->name[0] ? sc->name : sc->file, w->n_nodes, w->n_links, events,
-               (double)ib_now(&w->env) / 1e9);
-    rc = CLI_OK;
-out:
-    fflush(stdout);
-    if (pcap && ib_pcapng_close(pcap) != 0) {
-        fprintf(stderr, "inetbox run: writing pcap files into %s failed\n", pcap_dir);
-        rc = CLI_FAIL;
-    }
-    ib_world_free(w);
-    return rc;
+    cli_print_result(r);
 }
 
 int cmd_run(int argc, char **argv)
@@ -76,11 +37,11 @@ int cmd_run(int argc, char **argv)
     static const struct option longopts[] = {
         {"trace", no_argument, NULL, CLI_OPT_TRACE},
         {"pcap", required_argument, NULL, CLI_OPT_PCAP},
+        {"json", required_argument, NULL, CLI_OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool trace = false;
-    const char *pcap_dir = NULL;
+    struct cli_run_opts o = {.cmd = "run", .report = on_result};
     int opt;
     optind = 0;
     opterr = 0;
@@ -90,10 +51,13 @@ int cmd_run(int argc, char **argv)
             printf("%s", run_usage);
             return CLI_OK;
         case CLI_OPT_TRACE:
-            trace = true;
+            o.trace = true;
             break;
         case CLI_OPT_PCAP:
-            pcap_dir = optarg;
+            o.pcap_dir = optarg;
+            break;
+        case CLI_OPT_JSON:
+            o.json_path = optarg;
             break;
         default:
             return cli_bad_option("run", opt, argv);
@@ -108,7 +72,8 @@ int cmd_run(int argc, char **argv)
     char err[IB_SC_ERR_MAX];
     int rc = ib_scenario_load(&sc, argv[optind], err, sizeof(err));
     if (rc == 0) {
-        rc = run_world(&sc, trace, pcap_dir);
+        o.summary = !o.trace;
+        rc = cli_run_scenario(&sc, &o);
     } else {
         fprintf(stderr, "%s\n", err);
         rc = rc == IB_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;

@@ -11,6 +11,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"journey", cmd_journey, "what happens when a browser fetches http://www.google.com/"},
     {"ping", cmd_ping, "ICMP echo from h1 to h3 across the built-in topology"},
     {"traceroute", cmd_traceroute, "the route from h1 to h3, hop by hop, with UDP probes"},
     {"run", cmd_run, "run a scenario file (docs/scenario.md)"},
@@ -34,6 +35,8 @@ static void usage(FILE *f)
                "Run 'inetbox COMMAND --help' for a command's options and examples.\n"
                "\n"
                "Examples:\n"
+               "  inetbox journey\n"
+               "  inetbox journey --lang ko\n"
                "  inetbox ping\n"
                "  inetbox traceroute --pcap out\n");
 }

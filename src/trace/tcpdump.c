@@ -8,11 +8,10 @@
  * quotes), the header alone is parsed again from a scratch copy whose
  * checksum and lengths are made consistent, the line shows what it can and
  * a marker says what was wrong, like tcpdump -v's "[bad udp cksum]".
- * Nothing is ever read past the given length. */
+ * Nothing is ever read past the given length. Application payloads are
+ * decoded in tcpdump_app.c, the journey events' lines written in
+ * tcpdump_ev.c. */
 #include "inetbox/tcpdump.h"
-
-#include <stdarg.h>
-#include <stdio.h>
 
 #include "inetbox/arp.h"
 #include "inetbox/cksum.h"
@@ -24,37 +23,7 @@
 #include "inetbox/tcp.h"
 #include "inetbox/tcp_wire.h"
 #include "inetbox/udp.h"
-
-/* A bounded string being appended to; output past cap is cut off. */
-struct out {
-    char *b;
-    size_t cap, n;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-    if (o->n + 1 >= o->cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(o->b + o->n, o->cap - o->n, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        o->n = (size_t)k < o->cap - o->n ? o->n + (size_t)k : o->cap - 1;
-}
-
-static void put_ip(struct out *o, ib_ip4 a)
-{
-    char s[IB_IP4_STRLEN];
-    put(o, "%s", ib_ip4_str(a, s));
-}
-
-static void put_mac(struct out *o, const struct ib_mac *m)
-{
-    char s[IB_MAC_STRLEN];
-    put(o, "%s", ib_mac_str(m, s));
-}
+#include "tcpdump_int.h"
 
 static const char *reason_str(int why)
 {
@@ -232,12 +201,17 @@ static void put_udp(struct out *o, const uint8_t *b, size_t len, uint32_t plen,
     put_ip(o, ip->src);
     put(o, ".%u > ", u.sport);
     put_ip(o, ip->dst);
-    put(o, ".%u: UDP, ", u.dport);
-    /* RFC 768: the length field counts the header and the data */
-    if (u.len < IB_UDP_HLEN || (!first_frag && u.len > plen))
-        put(o, "bad length %u > %u", u.len, (unsigned)plen);
-    else
-        put(o, "length %u", u.len - IB_UDP_HLEN);
+    put(o, ".%u: ", u.dport);
+    /* RFC 768: the length field counts the header and the data; the
+     * application decoders only see a datagram that is all there */
+    bool whole = u.len >= IB_UDP_HLEN && !first_frag && u.len <= plen && u.len <= len;
+    if (!whole ||
+        !ib_td_udp_app(o, u.sport, u.dport, b + IB_UDP_HLEN, u.len - (size_t)IB_UDP_HLEN)) {
+        if (u.len < IB_UDP_HLEN || (!first_frag && u.len > plen))
+            put(o, "UDP, bad length %u > %u", u.len, (unsigned)plen);
+        else
+            put(o, "UDP, length %u", u.len - IB_UDP_HLEN);
+    }
     if (why == IB_DROP_UDP_BAD_CHECKSUM && !first_frag && len >= plen)
         put(o, " [bad udp cksum]");
 }
@@ -365,6 +339,9 @@ static void put_tcp(struct out *o, const uint8_t *b, size_t len, uint32_t plen,
     if (h.hlen > IB_TCP_HLEN)
         put_tcp_opts(o, b + IB_TCP_HLEN, h.hlen - IB_TCP_HLEN);
     put(o, ", length %u", (unsigned)dlen);
+    size_t have = len < plen ? len : plen;
+    if (have > h.hlen)
+        ib_td_tcp_app(o, h.sport, h.dport, b + h.hlen, have - h.hlen);
     /* RFC 9293 §3.1: the checksum covers the whole segment */
     if (why == IB_DROP_TCP_BAD_CHECKSUM && !first_frag && len >= plen)
         put(o, " [bad tcp cksum]");
@@ -585,9 +562,9 @@ static void put_dropped(struct out *o, const struct ib_event *ev)
     put(o, ", length %u", ev->len);
 }
 
-void ib_tcpdump_observer(void *ctx, const struct ib_event *ev)
+/* One line for the event, or none; journey adds the journey events. */
+static void observe(struct ib_tcpdump *td, const struct ib_event *ev, bool journey)
 {
-    struct ib_tcpdump *td = ctx;
     char line[512];
     struct out o = {line, sizeof(line), 0};
     line[0] = '\0';
@@ -614,7 +591,17 @@ void ib_tcpdump_observer(void *ctx, const struct ib_event *ev)
         put(&o, " link %s", ev->u.link.up ? "up" : "down");
         break;
     default:
-        return;
+        if (!journey)
+            return;
+        put_time(&o, ev->t);
+        put_where(&o, ev);
+        put(&o, " ");
+        if (!ib_td_event(&o, ev))
+            return;
     }
     fprintf(td->out, "%s\n", line);
 }
+
+void ib_tcpdump_observer(void *ctx, const struct ib_event *ev) { observe(ctx, ev, false); }
+
+void ib_tcpdump_journey_observer(void *ctx, const struct ib_event *ev) { observe(ctx, ev, true); }

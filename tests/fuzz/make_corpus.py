@@ -240,6 +240,18 @@ SEEDS = {
     },
 }
 
+# A stub's query for www.google.com A (RD), and the answer to it, its
+# owner a compression pointer to the question (RFC 1035 §4.1.4).
+DNS_QUESTION = b"\3www\6google\3com\0" + struct.pack("!HH", 1, 1)
+DNS_QUERY = struct.pack("!6H", 0x1234, 0x0100, 1, 0, 0, 0) + DNS_QUESTION
+DNS_ANSWER = (struct.pack("!6H", 0x1234, 0x8580, 1, 1, 0, 0) + DNS_QUESTION +
+              struct.pack("!HHHIH", 0xC00C, 1, 1, 300, 4) + ip("142.250.196.100"))
+# DHCPDISCOVER from 02:00:00:00:00:02, broadcast flag set, padded to the
+# BOOTP minimum of 300 bytes (RFC 1542 §2.1).
+DHCP_DISCOVER = (struct.pack("!BBBBIHH", 1, 1, 6, 0, 0x3903F326, 0, 0x8000) + bytes(16) +
+                 PEER_MAC + bytes(10) + bytes(192) + bytes([99, 130, 83, 99, 53, 1, 1, 255]))
+DHCP_DISCOVER += bytes(300 - len(DHCP_DISCOVER))
+
 # The tcpdump decoder's seeds: whole frames (the harness also reads each
 # as a datagram behind a fixed Ethernet header).
 TCPDUMP = {
@@ -263,6 +275,21 @@ TCPDUMP = {
     "tcp_data_bad_csum": eth(US_MAC, PEER_MAC, 0x0800,
                              ipv4("10.0.0.2", "10.0.0.1", 6,
                                   tcp(40000, 80, 5001, 1, PSH | ACK, ts(3, 1), b"hello"))),
+    # Application payloads (RFC 1035 §4.1, RFC 2131 §2, RFC 9112 §3)
+    "dns_query": eth(US_MAC, PEER_MAC, 0x0800,
+                     ipv4("10.0.0.2", "10.0.0.1", 17, udp("10.0.0.2", "10.0.0.1", 49152, 53,
+                                                          DNS_QUERY))),
+    "dns_answer": eth(PEER_MAC, US_MAC, 0x0800,
+                      ipv4("10.0.0.1", "10.0.0.2", 17, udp("10.0.0.1", "10.0.0.2", 53, 49152,
+                                                           DNS_ANSWER))),
+    "dhcp_discover": eth(BCAST_MAC, PEER_MAC, 0x0800,
+                         ipv4("0.0.0.0", "255.255.255.255", 17,
+                              udp("0.0.0.0", "255.255.255.255", 68, 67, DHCP_DISCOVER))),
+    "http_get": eth(US_MAC, PEER_MAC, 0x0800,
+                    ipv4("10.0.0.2", "10.0.0.1", 6,
+                         tcp(40000, 80, 5001, 1, PSH | ACK, ts(3, 1),
+                             b"GET / HTTP/1.1\r\nHost: www.google.com\r\n\r\n",
+                             src="10.0.0.2", dst="10.0.0.1"))),
 }
 
 for fname, data in TCPDUMP.items():

@@ -39,7 +39,7 @@ head='nodes:\n  h1: {kind: host, interfaces: {eth0: {}}}\n  sw1: {kind: switch}\
 bad two.yaml "${head}"'  - endpoints: ["h1:eth0", "sw1:p1"]\n    rate: 1Gbit\n    delay: ten\n' \
   'two.yaml:7:12: expected a duration such as 10ms, got "ten"'
 bad unknown.yaml 'nodes: {}\ncolour: red\n' \
-  'unknown.yaml:2:1: unknown key "colour" in a scenario; expected name, seed, stop, nodes and links'
+  'unknown.yaml:2:1: unknown key "colour" in a scenario; expected name, seed, stop, nodes, links and timeline'
 bad dup.yaml 'nodes:\n  h1: {kind: host}\n  h1: {kind: router}\n' \
   'dup.yaml:3:3: duplicate node name "h1" (first at 2:3)'
 bad ep.yaml "${head}"'  - endpoints: ["h9:eth0", "sw1:p1"]\n' \

@@ -1,24 +1,62 @@
 /* Replays the fuzz seed corpora (tests/fuzz/corpus/<harness>/, written by
  * tests/fuzz/make_corpus.py, plus any crash reproducer saved there) through
- * the harness bodies of tests/fuzz/fuzz_common.h, so every test run, the
- * sanitizer one included, checks them without libFuzzer. Each harness also
- * eats every other harness's seeds, as odd input. The harness itself aborts
- * on a broken oracle or a leaked packet; here each named seed must also
- * reach the behaviour it was written for. */
+ * the harness bodies of tests/fuzz/fuzz_common.h and of the codec
+ * harnesses (fuzz_dns.c, fuzz_dhcp.c, fuzz_http.c, fuzz_scenario.c,
+ * fuzz_tcpdump.c, compiled in below with their entry points renamed), so
+ * every test run, the sanitizer one included, checks them without
+ * libFuzzer. Each harness also eats every other harness's seeds, as odd
+ * input. The harness itself aborts on a broken oracle or a leaked packet;
+ * here each named seed must also reach the behaviour it was written for. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
 #include "fuzz/fuzz_common.h"
 
+/* The codec harnesses share helper names (check, put, same_msg): each gets
+ * its own. */
+#define LLVMFuzzerTestOneInput fuzz_dns_input
+#define check dns_check
+#define same_msg dns_same_msg
+#include "fuzz/fuzz_dns.c"
+#undef same_msg
+#undef check
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_dhcp_input
+#include "fuzz/fuzz_dhcp.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_http_input
+#define put http_put
+#define same_msg http_same_msg
+#include "fuzz/fuzz_http.c"
+#undef same_msg
+#undef put
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_scenario_input
+#define put scenario_put
+#include "fuzz/fuzz_scenario.c"
+#undef put
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_tcpdump_input
+#define check tcpdump_check
+#include "fuzz/fuzz_tcpdump.c"
+#undef check
+#undef LLVMFuzzerTestOneInput
+
 #ifndef IB_SOURCE_DIR
 #error "IB_SOURCE_DIR must name the source tree (set by CMakeLists.txt)"
 #endif
 
-static const char *const corpora[] = {"eth", "arp", "ipv4", "icmp", "udp", "tcp"};
+/* The stack harnesses' corpora first, in enum ib_fuzz_kind order. */
+static const char *const corpora[] = {"eth", "arp",  "ipv4", "icmp",     "udp",    "tcp",
+                                      "dns", "dhcp", "http", "scenario", "tcpdump"};
 
 typedef void (*expect_fn)(const struct ib_fuzz_result *r);
 
@@ -305,6 +343,8 @@ static const struct {
     {"tcp", "in_flight_rto", tcp_retransmitted},
 };
 
+/* The whole file in an exactly-sized heap buffer, so that ASan sees any
+ * read past its end. */
 static uint8_t *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -323,15 +363,18 @@ static uint8_t *read_file(const char *path, size_t *len)
         n += got;
     }
     fclose(f);
+    buf = realloc(buf, n ? n : 1);
+    assert_non_null(buf);
     *len = n;
     return buf;
 }
 
-/* Runs harness `kind` over every file of every corpus; returns how many
- * files its own corpus holds and checks their expectations. */
-static unsigned replay(enum ib_fuzz_kind kind)
+typedef void (*visit_fn)(void *ctx, unsigned corpus, const char *file, const uint8_t *b,
+                         size_t len);
+
+/* Calls visit with every file of every corpus. */
+static void each_seed(visit_fn visit, void *ctx)
 {
-    unsigned own = 0, checked = 0;
     for (unsigned c = 0; c < IB_ARRAY_LEN(corpora); c++) {
         char dir[1024];
         snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", IB_SOURCE_DIR, corpora[c]);
@@ -345,29 +388,194 @@ static unsigned replay(enum ib_fuzz_kind kind)
             snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
             size_t len;
             uint8_t *data = read_file(path, &len);
-            struct ib_fuzz_result r;
-            memset(&r, 0, sizeof(r));
-            ib_fuzz_run(kind, data, len, &r);
+            visit(ctx, c, de->d_name, data, len);
             free(data);
-            if (c != (unsigned)kind)
-                continue;
-            own++;
-            for (unsigned i = 0; i < IB_ARRAY_LEN(expectations); i++) {
-                if (strcmp(expectations[i].corpus, corpora[c]) == 0 &&
-                    strcmp(expectations[i].file, de->d_name) == 0) {
-                    print_message("%s/%s\n", corpora[c], de->d_name);
-                    expectations[i].check(&r);
-                    checked++;
-                }
-            }
         }
         closedir(d);
     }
+}
+
+struct stack_replay {
+    enum ib_fuzz_kind kind;
+    unsigned own, checked;
+};
+
+static void stack_visit(void *ctx, unsigned corpus, const char *file, const uint8_t *b, size_t len)
+{
+    struct stack_replay *sr = ctx;
+    struct ib_fuzz_result r;
+    memset(&r, 0, sizeof(r));
+    ib_fuzz_run(sr->kind, b, len, &r);
+    if (corpus != (unsigned)sr->kind)
+        return;
+    sr->own++;
+    for (unsigned i = 0; i < IB_ARRAY_LEN(expectations); i++) {
+        if (strcmp(expectations[i].corpus, corpora[corpus]) == 0 &&
+            strcmp(expectations[i].file, file) == 0) {
+            print_message("%s/%s\n", corpora[corpus], file);
+            expectations[i].check(&r);
+            sr->checked++;
+        }
+    }
+}
+
+/* Runs harness `kind` over every file of every corpus; returns how many
+ * files its own corpus holds and checks their expectations. */
+static unsigned replay(enum ib_fuzz_kind kind)
+{
+    struct stack_replay sr = {kind, 0, 0};
+    each_seed(stack_visit, &sr);
     unsigned want = 0;
     for (unsigned i = 0; i < IB_ARRAY_LEN(expectations); i++)
         want += strcmp(expectations[i].corpus, corpora[kind]) == 0;
-    assert_int_equal(checked, want); /* every named seed is there */
-    return own;
+    assert_int_equal(sr.checked, want); /* every named seed is there */
+    return sr.own;
+}
+
+/* Each codec seed, read by the codec directly: what it was written to be. */
+typedef void (*seed_fn)(const char *file, const uint8_t *b, size_t len);
+
+/* RFC 1035 §4.1: every DNS seed is a whole message of the kind its name
+ * says. */
+static void dns_seed(const char *file, const uint8_t *b, size_t len)
+{
+    struct ib_dns_msg *m = malloc(sizeof(*m));
+    assert_non_null(m);
+    assert_int_equal(ib_dns_parse(b, len, m), IB_DNS_OK);
+    if (strcmp(file, "query") == 0) {
+        assert_false(m->qr);
+        assert_int_equal(m->qdcount, 1);
+    } else if (strcmp(file, "referral") == 0) {
+        /* RFC 1034 §4.3.2 step 3b: no answer, the delegation's NS records */
+        assert_true(m->qr);
+        assert_int_equal(m->ancount, 0);
+        assert_true(m->nscount > 0);
+        assert_int_equal(m->ns[0].type, IB_DNS_T_NS);
+    } else if (strcmp(file, "nxdomain") == 0) {
+        assert_int_equal(m->rcode, IB_DNS_R_NXDOMAIN);
+    } else if (strcmp(file, "cname") == 0) {
+        assert_true(m->ancount > 0);
+        assert_int_equal(m->an[0].type, IB_DNS_T_CNAME);
+    }
+    free(m);
+}
+
+/* RFC 2132 §9.6: each DHCP seed carries the message type it is named for. */
+static void dhcp_seed(const char *file, const uint8_t *b, size_t len)
+{
+    static const struct {
+        const char *file;
+        uint8_t type;
+    } types[] = {
+        {"discover", IB_DHCPDISCOVER}, {"offer", IB_DHCPOFFER},    {"request", IB_DHCPREQUEST},
+        {"ack", IB_DHCPACK},           {"ack_overload", IB_DHCPACK}, {"nak", IB_DHCPNAK},
+        {"release", IB_DHCPRELEASE},
+    };
+    struct ib_dhcp_msg m;
+    assert_int_equal(ib_dhcp_parse(b, len, &m), IB_DHCP_OK);
+    for (size_t i = 0; i < IB_ARRAY_LEN(types); i++)
+        if (strcmp(file, types[i].file) == 0)
+            assert_int_equal(m.type, types[i].type);
+    /* RFC 2131 §4.1: options continued in the file field */
+    if (strcmp(file, "ack_overload") == 0)
+        assert_true(m.overload != 0);
+}
+
+/* The HTTP harness's first byte: bit 0 response, bit 1 response to HEAD.
+ * Every seed is a complete message except the one RFC 9112 §6.3 rule 3
+ * rejects (Transfer-Encoding with Content-Length in a request). */
+static void http_seed(const char *file, const uint8_t *b, size_t len)
+{
+    assert_true(len >= 1);
+    struct ib_http_parser *p = malloc(sizeof(*p));
+    assert_non_null(p);
+    ib_http_parser_init(p, b[0] & 1 ? IB_HTTP_RESPONSE : IB_HTTP_REQUEST, NULL, NULL);
+    p->head_request = (b[0] & 3) == 3;
+    size_t used;
+    int err = ib_http_feed(p, b + 1, len - 1, &used);
+    if (!err && !ib_http_done(p))
+        err = ib_http_finish(p);
+    if (strcmp(file, "bad_te_cl") == 0) {
+        assert_int_equal(err, IB_HTTP_E_TE_AND_CL);
+    } else {
+        assert_int_equal(err, IB_HTTP_OK);
+        assert_true(ib_http_done(p));
+    }
+    if (strcmp(file, "get") == 0)
+        assert_true(p->msg.method.n == 3 && memcmp(p->msg.method.p, "GET", 3) == 0);
+    if (strcmp(file, "resp_304") == 0)
+        assert_int_equal(p->msg.status, 304);
+    free(p);
+}
+
+/* Seeds of a mistake (a YAML syntax error, a bad value, an alias, which
+ * the loader refuses) are refused; the others load. */
+static void scenario_seed(const char *file, const uint8_t *b, size_t len)
+{
+    struct ib_scenario sc;
+    char err[IB_SC_ERR_MAX];
+    int rc = ib_scenario_parse(&sc, file, (const char *)b, len, err, sizeof(err));
+    bool bad = strcmp(file, "syntax.yaml") == 0 || strcmp(file, "alias.yaml") == 0 ||
+               strncmp(file, "bad-", 4) == 0;
+    if (bad)
+        assert_int_equal(rc, IB_ERR_INVAL);
+    else if (rc != 0)
+        fail_msg("%s: %s", file, err);
+    ib_scenario_free(&sc);
+}
+
+/* The application seeds are decoded, whole: their line shows the
+ * question, the BOOTP message or the request line. */
+static void tcpdump_seed(const char *file, const uint8_t *b, size_t len)
+{
+    static const struct {
+        const char *prefix, *shows;
+    } apps[] = {{"dns_", " A? www.google.com. "},
+                {"dhcp_", ": BOOTP/DHCP, Request from 02:00:00:00:00:02, length 300, "},
+                {"http_", ": HTTP: GET / HTTP/1.1"}};
+    char line[512];
+    ib_tcpdump_frame(b, len, line, sizeof(line));
+    for (size_t i = 0; i < IB_ARRAY_LEN(apps); i++) {
+        if (strncmp(file, apps[i].prefix, strlen(apps[i].prefix)) != 0)
+            continue;
+        if (!strstr(line, apps[i].shows) || strstr(line, "[|") || strstr(line, "malformed"))
+            fail_msg("%s: %s", file, line);
+    }
+}
+
+static const struct {
+    const char *corpus;
+    int (*run)(const uint8_t *data, size_t size);
+    seed_fn seed;
+} codecs[] = {
+    {"dns", fuzz_dns_input, dns_seed},
+    {"dhcp", fuzz_dhcp_input, dhcp_seed},
+    {"http", fuzz_http_input, http_seed},
+    {"scenario", fuzz_scenario_input, scenario_seed},
+    {"tcpdump", fuzz_tcpdump_input, tcpdump_seed},
+};
+
+struct codec_replay {
+    unsigned i, own;
+};
+
+static void codec_visit(void *ctx, unsigned corpus, const char *file, const uint8_t *b, size_t len)
+{
+    struct codec_replay *cr = ctx;
+    assert_int_equal(codecs[cr->i].run(b, len), 0);
+    if (strcmp(corpora[corpus], codecs[cr->i].corpus) == 0) {
+        codecs[cr->i].seed(file, b, len);
+        cr->own++;
+    }
+}
+
+/* Runs codec harness i over every file of every corpus; returns how many
+ * files its own corpus holds, each checked by its seed function. */
+static unsigned replay_codec(unsigned i)
+{
+    struct codec_replay cr = {i, 0};
+    each_seed(codec_visit, &cr);
+    return cr.own;
 }
 
 static void test_eth(void **state) { assert_true(replay(IB_FUZZ_ETH) >= 3); }
@@ -376,6 +584,11 @@ static void test_ipv4(void **state) { assert_true(replay(IB_FUZZ_IP4) >= 3); }
 static void test_icmp(void **state) { assert_true(replay(IB_FUZZ_ICMP) >= 3); }
 static void test_udp(void **state) { assert_true(replay(IB_FUZZ_UDP) >= 3); }
 static void test_tcp(void **state) { assert_true(replay(IB_FUZZ_TCP) >= 3); }
+static void test_dns(void **state) { assert_true(replay_codec(0) >= 3); }
+static void test_dhcp(void **state) { assert_true(replay_codec(1) >= 3); }
+static void test_http(void **state) { assert_true(replay_codec(2) >= 3); }
+static void test_scenario(void **state) { assert_true(replay_codec(3) >= 3); }
+static void test_tcpdump(void **state) { assert_true(replay_codec(4) >= 3); }
 
 /* The same input always gives the same run. */
 static void test_deterministic(void **state)
@@ -412,6 +625,9 @@ int main(void)
         cmocka_unit_test(test_eth),           cmocka_unit_test(test_arp),
         cmocka_unit_test(test_ipv4),          cmocka_unit_test(test_icmp),
         cmocka_unit_test(test_udp),           cmocka_unit_test(test_tcp),
+        cmocka_unit_test(test_dns),           cmocka_unit_test(test_dhcp),
+        cmocka_unit_test(test_http),          cmocka_unit_test(test_scenario),
+        cmocka_unit_test(test_tcpdump),
         cmocka_unit_test(test_deterministic), cmocka_unit_test(test_empty_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

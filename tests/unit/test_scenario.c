@@ -212,9 +212,9 @@ static void test_link_keys(void **state)
 static const struct {
     const char *text, *want;
 } bad[] = {
-    {"", "t.yaml:1:1: expected a scenario: a mapping of name, seed, stop, nodes and links, got "
+    {"", "t.yaml:1:1: expected a scenario: a mapping of name, seed, stop, nodes, links and timeline, got "
          "nothing"},
-    {"- 1\n", "t.yaml:1:1: expected a scenario: a mapping of name, seed, stop, nodes and links, "
+    {"- 1\n", "t.yaml:1:1: expected a scenario: a mapping of name, seed, stop, nodes, links and timeline, "
               "got a list"},
     {"stop: ten\n", "t.yaml:1:7: expected a duration such as 10ms, got \"ten\""},
     {"stop: 10\n", "t.yaml:1:7: expected a duration such as 10ms, got \"10\""},
@@ -223,7 +223,7 @@ static const struct {
     {HEAD LINK5 "    rate: 1Gbit\n    delay: ten\n",
      "t.yaml:7:12: expected a duration such as 10ms, got \"ten\""},
     {"nodes: {}\nfoo: 1\n", "t.yaml:2:1: unknown key \"foo\" in a scenario; expected name, seed, "
-                            "stop, nodes and links"},
+                            "stop, nodes, links and timeline"},
     {"seed: 1\nseed: 2\n", "t.yaml:2:1: duplicate key \"seed\" (first at 1:1)"},
     {"seed: -1\n",
      "t.yaml:1:7: expected a seed: an integer from 0 to 18446744073709551615, got \"-1\""},
@@ -238,7 +238,7 @@ static const struct {
                                     "\"hub\""},
     {"nodes:\n  h1: {}\n", "t.yaml:2:3: node h1 has no kind; expected kind: host, switch or "
                            "router"},
-    {"nodes:\n  h1:\n", "t.yaml:2:6: expected node h1: a mapping of kind, interfaces and routes, "
+    {"nodes:\n  h1:\n", "t.yaml:2:6: expected node h1: a mapping of kind, interfaces, routes, nat, dns and services, "
                         "got nothing"},
     {"nodes:\n  h1:x: {kind: host}\n", "t.yaml:2:3: expected a node name of 1 to 31 characters "
                                        "without ':', got \"h1:x\""},
@@ -246,7 +246,7 @@ static const struct {
      "t.yaml:2:23: a switch has no routes (its ports are created by the links that name them); "
      "expected only kind"},
     {"nodes:\n  h1: {kind: host, colour: red}\n",
-     "t.yaml:2:20: unknown key \"colour\" in node h1; expected kind, interfaces and routes"},
+     "t.yaml:2:20: unknown key \"colour\" in node h1; expected kind, interfaces, routes, nat, dns and services"},
     {"nodes:\n  h1: {kind: host, interfaces: {eth0: {address: 10.0.1.300/24}}}\n",
      "t.yaml:2:49: expected an address with its prefix length such as 10.0.1.10/24, got "
      "\"10.0.1.300/24\""},
@@ -257,7 +257,7 @@ static const struct {
      "t.yaml:2:49: expected a host address, not the network or broadcast address, got "
      "\"10.0.1.255/24\""},
     {"nodes:\n  h1: {kind: host, interfaces: {eth0: {addr: 10.0.1.1/24}}}\n",
-     "t.yaml:2:40: unknown key \"addr\" in interface h1:eth0; expected address"},
+     "t.yaml:2:40: unknown key \"addr\" in interface h1:eth0; expected address and dhcp"},
     {"nodes:\n  h1: {kind: host, interfaces: {eth0: {}, eth0: {}}}\n",
      "t.yaml:2:43: duplicate interface \"eth0\" (first at 2:33)"},
     {"nodes:\n  h1: {kind: host, routes: [{to: default}]}\n",
