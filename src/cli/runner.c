@@ -24,7 +24,7 @@ int cli_run_scenario(const struct ib_scenario *sc, const struct cli_run_opts *o)
     FILE *json_file = NULL;
     struct ib_sc_run *run = NULL;
     int rc = CLI_FAIL;
-    if (o->trace && ib_world_observe(w, ib_tcpdump_observer, &td) != 0)
+    if (o->trace && ib_world_observe(w, ib_tcpdump_journey_observer, &td) != 0)
         goto nomem;
     if (o->observer && ib_world_observe(w, o->observer, o->observer_ctx) != 0)
         goto nomem;
