@@ -3,6 +3,7 @@
 #ifndef INETBOX_TYPES_H
 #define INETBOX_TYPES_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,11 @@ enum ib_err {
 };
 
 const char *ib_err_str(int err);
+/* Writes "file:line:col: " and the message into buf, cut to len: the one
+ * form of every bad-input message (scenario files, zone files). Returns
+ * IB_ERR_INVAL. */
+int ib_err_at(char *buf, size_t len, const char *file, unsigned line, unsigned col,
+              const char *fmt, va_list ap);
 
 static inline uint16_t ib_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline uint32_t ib_get32(const uint8_t *p)

@@ -130,3 +130,14 @@ int ib_mac_parse(const char *s, struct ib_mac *out)
     *out = m;
     return IB_OK;
 }
+
+int ib_err_at(char *buf, size_t len, const char *file, unsigned line, unsigned col,
+              const char *fmt, va_list ap)
+{
+    if (!buf || len == 0)
+        return IB_ERR_INVAL;
+    int n = snprintf(buf, len, "%s:%u:%u: ", file, line, col);
+    if (n >= 0 && (size_t)n < len)
+        vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+    return IB_ERR_INVAL;
+}

@@ -49,15 +49,10 @@ struct zp {
 
 static int fail(struct zp *p, unsigned line, unsigned col, const char *fmt, ...)
 {
-    if (p->err && p->errlen) {
-        int n = snprintf(p->err, p->errlen, "%s:%u:%u: ", p->file, line, col);
-        if (n >= 0 && (size_t)n < p->errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ib_err_at(p->err, p->errlen, p->file, line, col, fmt, ap);
+    va_end(ap);
     return IB_ERR_INVAL;
 }
 

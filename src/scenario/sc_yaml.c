@@ -16,15 +16,10 @@ struct ib_sc_pos sc_pos_of(const yaml_node_t *n)
 
 int sc_fail(struct sp *p, struct ib_sc_pos at, const char *fmt, ...)
 {
-    if (p->errlen == 0)
-        return IB_ERR_INVAL;
-    int n = snprintf(p->err, p->errlen, "%s:%u:%u: ", p->sc->file, at.line, at.col);
-    if (n >= 0 && (size_t)n < p->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ib_err_at(p->err, p->errlen, p->sc->file, at.line, at.col, fmt, ap);
+    va_end(ap);
     return IB_ERR_INVAL;
 }
 

@@ -23,6 +23,7 @@
 #include "inetbox/dns.h"
 #include "inetbox/evname.h"
 #include "inetbox/world.h"
+#include "dns_zones.h"
 
 #define DH_CLIENT IB_IP4(10, 0, 0, 1)
 #define DH_RESOLVER IB_IP4(10, 0, 0, 2)
@@ -225,17 +226,7 @@ static inline void dh_google_script(struct dh_auth *a, const struct ib_dns_msg *
 static inline size_t dh_query(struct dh *h, uint8_t *b, const char *name, uint16_t type,
                               uint16_t id, bool rd)
 {
-    struct ib_dns_msg *q = h->scratch;
-    memset(q, 0, offsetof(struct ib_dns_msg, an));
-    q->id = id;
-    q->rd = rd;
-    q->qdcount = 1;
-    snprintf(q->qd[0].name, sizeof(q->qd[0].name), "%s", name);
-    q->qd[0].type = type;
-    q->qd[0].cls = IB_DNS_C_IN;
-    size_t n = ib_dns_emit(q, b, IB_DNS_UDP_MAX);
-    assert_true(n > 0);
-    return n;
+    return dns_query(b, IB_DNS_UDP_MAX, id, name, type, rd, 0);
 }
 
 /* A forgery: the answer to www.google.com A with id, but 6.6.6.6 for a
@@ -243,7 +234,7 @@ static inline size_t dh_query(struct dh *h, uint8_t *b, const char *name, uint16
 static inline size_t dh_forged(struct dh *h, uint8_t *b, uint16_t id)
 {
     struct ib_dns_msg *m = h->scratch;
-    dh_query(h, b, "www.google.com", IB_DNS_T_A, id, true);
+    assert_int_equal(ib_dns_parse(b, dh_query(h, b, "www.google.com", IB_DNS_T_A, id, true), m), 0);
     m->qr = m->aa = m->ra = true;
     dh_a(m, 'a', "www.google.com", 86400, DH_FORGED);
     return ib_dns_emit(m, b, IB_DNS_UDP_MAX);
