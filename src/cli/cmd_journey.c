@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "inetbox/http.h"
 #include "inetbox/story.h"
 
 extern const char ib_builtin_internet[];
@@ -93,8 +94,13 @@ static int journey_run(struct ib_scenario *sc, const char *url, enum ib_lang lan
     }
     ib_story_free(st);
     if (rc == CLI_OK && (!j.fetched || j.err)) {
-        fprintf(stderr, "inetbox journey: the fetch of %s %s\n", fetch->arg,
-                j.fetched ? ib_err_str(j.err) : "did not finish before the scenario's stop time");
+        if (j.fetched)
+            fprintf(stderr, "inetbox journey: the fetch of %s failed: %s\n", fetch->arg,
+                    ib_err_str(j.err));
+        else
+            fprintf(stderr, "inetbox journey: the fetch of %s did not finish before the "
+                            "scenario's stop time\n",
+                    fetch->arg);
         rc = CLI_FAIL;
     }
     return rc;
@@ -161,6 +167,11 @@ int cmd_journey(int argc, char **argv)
     if (optind + 1 < argc)
         return cli_usage_error("journey", "one URL only, got '%s' too", argv[optind + 1]);
     const char *url = optind < argc ? argv[optind] : NULL;
+    struct ib_url parsed;
+    if (url && ib_url_parse(url, &parsed) != 0)
+        return cli_usage_error("journey", "'%s' is not a URL inetbox can fetch; expected "
+                                          "http://host[:port][/path]",
+                               url);
     struct ib_scenario sc;
     char err[IB_SC_ERR_MAX];
     int rc = file ? ib_scenario_load(&sc, file, err, sizeof(err))
