@@ -232,11 +232,16 @@ int sc_prob(struct sp *p, const yaml_node_t *n, double *out)
     return 0;
 }
 
+/* Names end up in messages, traces and file names: no ':' (it separates
+ * node and interface) and no control characters. */
 int sc_name(struct sp *p, const yaml_node_t *n, size_t max, const char *what, char *out)
 {
     if (!sc_is_text(n) || n->data.scalar.length == 0 || n->data.scalar.length >= max ||
         strchr(sc_str(n), ':'))
         return sc_expected(p, n, what);
+    for (const unsigned char *c = n->data.scalar.value; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return sc_expected(p, n, what);
     memcpy(out, sc_str(n), n->data.scalar.length + 1);
     return 0;
 }

@@ -30,7 +30,7 @@ static int parse_iface(struct sp *p, void *ctx, yaml_node_t *kn, yaml_node_t *vn
     struct ib_sc_iface *f = &nd->ifaces[nd->n_ifaces];
     memset(f, 0, sizeof(*f));
     f->pos = sc_pos_of(kn);
-    err = sc_name(p, kn, IB_IFNAME_MAX, "an interface name of 1 to 15 characters without ':'",
+    err = sc_name(p, kn, IB_IFNAME_MAX, "an interface name of 1 to 15 printable characters without ':'",
                    f->name);
     if (err)
         return err;
@@ -117,7 +117,7 @@ static int parse_node(struct sp *p, void *ctx, yaml_node_t *kn, yaml_node_t *vn)
     struct ib_sc_node *nd = &sc->nodes[sc->n_nodes];
     memset(nd, 0, sizeof(*nd));
     nd->pos = sc_pos_of(kn);
-    err = sc_name(p, kn, IB_NAME_MAX, "a node name of 1 to 31 characters without ':'", nd->name);
+    err = sc_name(p, kn, IB_NAME_MAX, "a node name of 1 to 31 printable characters without ':'", nd->name);
     if (err)
         return err;
     for (uint32_t i = 0; i < sc->n_nodes; i++)

@@ -240,7 +240,10 @@ static const struct {
                            "router"},
     {"nodes:\n  h1:\n", "t.yaml:2:6: expected node h1: a mapping of kind, interfaces, routes, nat, dns and services, "
                         "got nothing"},
-    {"nodes:\n  h1:x: {kind: host}\n", "t.yaml:2:3: expected a node name of 1 to 31 characters "
+    {"nodes:\n  \"h\\r1\": {kind: host}\n",
+     "t.yaml:2:3: expected a node name of 1 to 31 printable characters without ':', got "
+     "\"h\\x0d1\""},
+    {"nodes:\n  h1:x: {kind: host}\n", "t.yaml:2:3: expected a node name of 1 to 31 printable characters "
                                        "without ':', got \"h1:x\""},
     {"nodes:\n  sw1: {kind: switch, routes: []}\n",
      "t.yaml:2:23: a switch has no routes (its ports are created by the links that name them); "
