@@ -17,6 +17,9 @@ struct ib_env {
     struct ib_trace *trace; /* NULL: nobody watches, emitting is one branch */
     uint32_t next_journey;
     bool live; /* only for observers (timestamps); protocol code must not look */
+    /* Live: the wall-clock time (ns since the Unix epoch) of time 0, so
+     * that observers can print and record real timestamps. */
+    int64_t epoch;
 };
 
 static inline ib_time ib_now(const struct ib_env *env) { return env->q->now; }
