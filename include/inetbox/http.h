@@ -186,6 +186,20 @@ struct ib_http_server;
 struct ib_http_server *ib_http_server_start(struct ib_stack *s, uint16_t port,
                                             const struct ib_http_resource *res, size_t n,
                                             const struct ib_http_server_config *cfg);
+/* Serves the files under dir, for any Host: GET and HEAD of regular files,
+ * read as TCP takes them (a file of any size costs 16 KB per connection),
+ * opened per request and closed when the response ends or the connection
+ * dies; Content-Length is the size when opened (a file that shrinks while
+ * being sent ends the connection early). "/" and "/x/" serve the
+ * index.html in them, else 404; "/x" naming a directory gets 301 to
+ * "/x/". The path is percent-decoded (RFC 3986 §2.1); an invalid escape,
+ * an encoded NUL or a ".." segment gets 400 (and the connection closed);
+ * symbolic links are never followed, so nothing outside dir is served.
+ * The query is ignored. Content-Type comes from the extension (html, htm,
+ * txt, css, js, json, png, jpg, jpeg, svg; else application/octet-stream).
+ * NULL if dir cannot be opened, the port is taken or memory runs out. */
+struct ib_http_server *ib_http_server_start_dir(struct ib_stack *s, uint16_t port, const char *dir,
+                                                const struct ib_http_server_config *cfg);
 /* Closes the listener and every connection (unsent data is still sent by
  * TCP, which owns a copy) and frees the server. */
 void ib_http_server_stop(struct ib_http_server *h);

@@ -7,14 +7,28 @@
  * answered in order (RFC 9112 §9.3.2). A response is its head, built in
  * the connection, and a body handed to TCP straight from the server's copy
  * of the resource as send space frees up, so a 100 MB body is never held
- * twice. A connection that makes no progress for the idle timeout is
- * closed (RFC 9112 §9.5 lets a server close an idle connection at any
- * time). */
+ * twice. A server of a directory instead opens the file a request names
+ * (http_dir.c), takes its length from fstat and reads it in pieces as TCP
+ * takes them, so a file of any size costs one piece of memory; the file is
+ * closed when its response ends or the connection dies. A file that
+ * shrinks while it is sent ends the connection (the client then sees a
+ * body shorter than its Content-Length, RFC 9112 §8); one that grows is
+ * sent only up to the length announced. A connection that makes no
+ * progress for the idle timeout is closed (RFC 9112 §9.5 lets a server
+ * close an idle connection at any time). */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "http/http_dir.h"
 #include "http/http_int.h"
 #include "inetbox/stack.h"
 
-#define IN_CHUNK 4096u  /* request bytes read from TCP at once */
-#define HEAD_FIXED 256u /* a response head besides its Content-Type */
+#define IN_CHUNK 4096u    /* request bytes read from TCP at once */
+#define HEAD_FIXED 256u   /* a response head besides its Content-Type */
+#define FILE_CHUNK 16384u /* file bytes read at once */
+/* A directory server's head also holds a Location of up to a request line. */
+#define HEAD_DIR (HEAD_FIXED + 64u + IB_HTTP_DEF_LINE)
 
 struct res {
     char *host, *path, *ctype; /* host NULL: any */
@@ -32,12 +46,16 @@ struct conn {
     bool close_after; /* ... and the connection ends after it */
     bool closing;     /* our FIN is queued: reading until the client's */
     struct ib_timer timer;
-    const uint8_t *body;
-    size_t body_len, body_off, head_len, head_off;
+    const uint8_t *body; /* the body in memory, or NULL: read from fd */
+    int fd;              /* the file being sent, -1 if none */
+    uint64_t body_len, body_off;
+    size_t head_len, head_off;
+    uint8_t *fbuf; /* FILE_CHUNK bytes after head (directory servers) */
+    size_t fbuf_off, fbuf_len;
     size_t in_off, in_len;
     uint8_t in[IN_CHUNK];
     struct ib_http_parser parser;
-    uint8_t head[]; /* srv->head_cap bytes */
+    uint8_t head[]; /* srv->head_cap bytes, then fbuf */
 };
 
 struct ib_http_server {
@@ -49,6 +67,7 @@ struct ib_http_server {
     struct conn *conns;
     struct res *res;
     size_t n_res;
+    int root; /* the served directory, -1 for a server of resources */
 };
 
 static struct ib_env *env_of(const struct conn *k)
@@ -97,9 +116,17 @@ static void touch(struct conn *k)
     ib_timer_arm(env_of(k), &k->timer, ib_now(env_of(k)) + k->srv->idle);
 }
 
+static void body_release(struct conn *k)
+{
+    if (k->fd >= 0) close(k->fd);
+    k->fd = -1;
+    k->fbuf_off = k->fbuf_len = 0;
+}
+
 static void conn_free(struct conn *k)
 {
     struct ib_http_server *h = k->srv;
+    body_release(k);
     if (k->prev)
         k->prev->next = k->next;
     else
@@ -186,9 +213,34 @@ static const struct res *find(const struct ib_http_server *h, const struct req *
     return NULL;
 }
 
+/* What a response carries: a body in memory or an open file. */
+struct content {
+    const char *ctype;
+    const uint8_t *mem; /* NULL: the file fd */
+    int fd;
+    uint64_t len;
+};
+
+/* The content for a request: 200, or the status that replaces it. */
+static uint16_t lookup(const struct ib_http_server *h, const struct req *r, struct content *c)
+{
+    if (h->root < 0) {
+        const struct res *x = find(h, r);
+        if (!x) return 404;
+        *c = (struct content){x->ctype, x->body, -1, x->len};
+        return 200;
+    }
+    struct ib_http_file f;
+    uint16_t status = ib_http_dir_open(h->root, r->path, r->path_len, &f);
+    if (status == 200) *c = (struct content){f.ctype, NULL, f.fd, f.len};
+    return status;
+}
+
 static const char *error_body(uint16_t status)
 {
     switch (status) {
+    case 301:
+        return "301 Moved Permanently\n";
     case 400:
         return "400 Bad Request\n";
     case 404:
@@ -198,40 +250,54 @@ static const char *error_body(uint16_t status)
     }
 }
 
+/* Adds a field line before the head's closing empty line; head_cap is
+ * sized so that every field a response can get fits. */
+static void add_field(struct conn *k, const char *name, const char *value, size_t vn)
+{
+    size_t nn = strlen(name), need = nn + 2 + vn + 2;
+    if (!k->head_len || k->head_len + need > k->srv->head_cap) return;
+    uint8_t *at = k->head + k->head_len - 2;
+    memcpy(at, name, nn);
+    memcpy(at + nn, ": ", 2);
+    memcpy(at + nn + 2, value, vn);
+    memcpy(at + nn + 2 + vn, "\r\n\r\n", 4);
+    k->head_len += need;
+}
+
 /* Builds the head and points at the body; conn_run hands them to TCP. */
-static void respond(struct conn *k, const struct req *r, uint16_t status, const struct res *x,
+static void respond(struct conn *k, const struct req *r, uint16_t status, const struct content *c,
                     bool head_only, bool http10_keep_alive)
 {
-    const char *ctype = "text/plain; charset=utf-8";
-    const uint8_t *body;
-    size_t len;
-    if (x) {
-        ctype = x->ctype;
-        body = x->body;
-        len = x->len;
-    } else {
-        body = (const uint8_t *)error_body(status);
-        len = strlen((const char *)body);
+    struct content err = {"text/plain; charset=utf-8", (const uint8_t *)error_body(status), -1, 0};
+    if (status != 200) {
+        err.len = strlen((const char *)err.mem);
+        c = &err;
     }
     struct ib_http_response_spec spec = {
         .status = status,
-        .content_type = ctype,
+        .content_type = c->ctype,
         .close = k->close_after,
-        .body_len = len,
+        .body_len = c->len,
     };
-    static const char ka[] = "Connection: keep-alive\r\n\r\n";
-    k->head_len = ib_http_emit_response_head(&spec, k->head, k->srv->head_cap - (sizeof(ka) - 3));
-    if (http10_keep_alive && k->head_len) {
-        /* RFC 9112 §C.2.2: an HTTP/1.0 client keeps the connection only if
-         * the response says keep-alive; it goes before the empty line. */
-        memcpy(k->head + k->head_len - 2, ka, sizeof(ka) - 1);
-        k->head_len += sizeof(ka) - 3;
+    k->head_len = ib_http_emit_response_head(&spec, k->head, k->srv->head_cap);
+    if (status == 301) {
+        /* RFC 9110 §10.2.2: the directory's own URI, with the slash its
+         * relative references need. */
+        char loc[IB_HTTP_DEF_LINE + 2];
+        size_t n = r->path_len < sizeof(loc) - 2 ? r->path_len : sizeof(loc) - 2;
+        memcpy(loc, r->path, n);
+        loc[n++] = '/';
+        add_field(k, "Location", loc, n);
     }
+    /* RFC 9112 §C.2.2: an HTTP/1.0 client keeps the connection only if the
+     * response says keep-alive. */
+    if (http10_keep_alive) add_field(k, "Connection", "keep-alive", strlen("keep-alive"));
     k->head_off = 0;
-    k->body = body;
+    k->body = c->mem;
+    k->fd = c->fd;
     /* RFC 9110 §9.3.2: HEAD gets the GET head (Content-Length included)
      * and no content. */
-    k->body_len = head_only ? 0 : len;
+    k->body_len = head_only ? 0 : c->len;
     k->body_off = 0;
     k->busy = true;
     trace(k, IB_HTTP_RESPONSE_TX, r, status, k->body_len);
@@ -243,20 +309,19 @@ static void handle_request(struct conn *k)
     struct req r;
     uint16_t status = read_request(m, &r);
     trace(k, IB_HTTP_REQUEST_RX, &r, 0, m->body_len);
-    /* RFC 9112 §9.3: persistence as the request asks; and after a 400 the
-     * client is not trusted with another request. */
-    k->close_after = !m->keep_alive || status == 400;
     bool get = strcmp(r.method, "GET") == 0, head = strcmp(r.method, "HEAD") == 0;
-    const struct res *x = NULL;
+    struct content c = {.fd = -1};
     if (!status && !get && !head) {
         /* RFC 9110 §9.1: methods are case-sensitive; an unimplemented one
          * gets 501 (§15.6.2). */
         status = 501;
     } else if (!status) {
-        x = find(k->srv, &r);
-        status = x ? 200 : 404;
+        status = lookup(k->srv, &r, &c);
     }
-    respond(k, &r, status, x, head, m->minor == 0 && !k->close_after);
+    /* RFC 9112 §9.3: persistence as the request asks; and after a 400 the
+     * client is not trusted with another request. */
+    k->close_after = !m->keep_alive || status == 400;
+    respond(k, &r, status, &c, head, m->minor == 0 && !k->close_after);
 }
 
 /* RFC 9112 §2.2 / §9.3: a request that cannot be parsed gets 400, and the
@@ -270,17 +335,47 @@ static void handle_bad_request(struct conn *k)
     respond(k, &r, 400, NULL, false, false);
 }
 
+/* The body bytes to hand TCP next (*n of them), read from the file when
+ * the piece read before is all taken; NULL if the file ended early. */
+static const uint8_t *body_next(struct conn *k, size_t *n)
+{
+    uint64_t left = k->body_len - k->body_off;
+    if (k->body) {
+        *n = left < SIZE_MAX ? (size_t)left : SIZE_MAX;
+        return k->body + k->body_off;
+    }
+    if (k->fbuf_off == k->fbuf_len) {
+        size_t want = left < FILE_CHUNK ? (size_t)left : FILE_CHUNK;
+        ssize_t got;
+        do {
+            got = pread(k->fd, k->fbuf, want, (off_t)k->body_off);
+        } while (got < 0 && errno == EINTR);
+        if (got <= 0) return NULL;
+        k->fbuf_off = 0;
+        k->fbuf_len = (size_t)got;
+    }
+    *n = k->fbuf_len - k->fbuf_off;
+    return k->fbuf + k->fbuf_off;
+}
+
 /* Hands TCP what it takes of the response: 1 when all of it went, 0 when
  * TCP is full, <0 when the connection cannot send any more. */
 static int pump(struct conn *k)
 {
-    while (k->head_off < k->head_len || k->body_off < k->body_len) {
-        bool in_head = k->head_off < k->head_len;
-        const uint8_t *p = in_head ? k->head + k->head_off : k->body + k->body_off;
-        size_t n = in_head ? k->head_len - k->head_off : k->body_len - k->body_off;
+    while (k->head_off < k->head_len) {
+        long sent = ib_tcp_send(k->tcp, k->head + k->head_off, k->head_len - k->head_off);
+        if (sent <= 0) return (int)sent;
+        k->head_off += (size_t)sent;
+        touch(k);
+    }
+    while (k->body_off < k->body_len) {
+        size_t n;
+        const uint8_t *p = body_next(k, &n);
+        if (!p) return IB_ERR_IO;
         long sent = ib_tcp_send(k->tcp, p, n);
         if (sent <= 0) return (int)sent;
-        *(in_head ? &k->head_off : &k->body_off) += (size_t)sent;
+        k->body_off += (uint64_t)sent;
+        if (!k->body) k->fbuf_off += (size_t)sent;
         touch(k);
     }
     return 1;
@@ -299,6 +394,7 @@ static void conn_run(struct conn *k)
             }
             if (r == 0) return; /* the writable callback resumes */
             k->busy = false;
+            body_release(k);
             if (k->close_after) {
                 /* RFC 9112 §9.6: close our half first, then read until
                  * the client closes, lest a reset destroy the response. */
@@ -363,13 +459,16 @@ static void conn_timer(struct ib_timer *t)
 static void srv_accepted(struct ib_tcp *l, struct ib_tcp *c, void *arg)
 {
     struct ib_http_server *h = arg;
-    struct conn *k = h->n_conns < h->max_conns ? calloc(1, sizeof(*k) + h->head_cap) : NULL;
+    size_t fbuf = h->root >= 0 ? FILE_CHUNK : 0;
+    struct conn *k = h->n_conns < h->max_conns ? calloc(1, sizeof(*k) + h->head_cap + fbuf) : NULL;
     if (!k) {
         ib_tcp_abort(c);
         return;
     }
     k->srv = h;
     k->tcp = c;
+    k->fd = -1;
+    k->fbuf = k->head + h->head_cap;
     ib_tcp_endpoints(c, NULL, NULL, &k->peer, &k->peer_port);
     ib_http_parser_init(&k->parser, IB_HTTP_REQUEST, NULL, NULL);
     ib_timer_init(&k->timer, conn_timer);
@@ -411,12 +510,12 @@ static void server_free(struct ib_http_server *h)
     for (size_t i = 0; i < h->n_res; i++)
         res_free(&h->res[i]);
     free(h->res);
+    if (h->root >= 0) close(h->root);
     free(h);
 }
 
-struct ib_http_server *ib_http_server_start(struct ib_stack *s, uint16_t port,
-                                            const struct ib_http_resource *res, size_t n,
-                                            const struct ib_http_server_config *cfg)
+static struct ib_http_server *server_new(struct ib_stack *s,
+                                         const struct ib_http_server_config *cfg)
 {
     struct ib_http_server *h = calloc(1, sizeof(*h));
     if (!h) return NULL;
@@ -424,6 +523,27 @@ struct ib_http_server *ib_http_server_start(struct ib_stack *s, uint16_t port,
     h->idle = cfg && cfg->idle_timeout > 0 ? cfg->idle_timeout : IB_HTTP_IDLE_DEFAULT;
     h->max_conns = cfg && cfg->max_conns ? cfg->max_conns : IB_HTTP_MAX_CONNS_DEFAULT;
     h->head_cap = HEAD_FIXED;
+    h->root = -1;
+    return h;
+}
+
+/* The last step of starting: NULL (and the server freed) if the port is taken. */
+static struct ib_http_server *server_listen(struct ib_http_server *h, uint16_t port)
+{
+    h->listener = ib_tcp_listen(h->stack, IB_IP4_ANY, port, &listen_ops, h, NULL);
+    if (!h->listener) {
+        server_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+struct ib_http_server *ib_http_server_start(struct ib_stack *s, uint16_t port,
+                                            const struct ib_http_resource *res, size_t n,
+                                            const struct ib_http_server_config *cfg)
+{
+    struct ib_http_server *h = server_new(s, cfg);
+    if (!h) return NULL;
     h->res = calloc(n ? n : 1, sizeof(*h->res));
     if (!h->res) {
         server_free(h);
@@ -438,12 +558,22 @@ struct ib_http_server *ib_http_server_start(struct ib_stack *s, uint16_t port,
         if (res[i].content_type && HEAD_FIXED + strlen(res[i].content_type) > h->head_cap)
             h->head_cap = HEAD_FIXED + strlen(res[i].content_type);
     }
-    h->listener = ib_tcp_listen(s, IB_IP4_ANY, port, &listen_ops, h, NULL);
-    if (!h->listener) {
-        server_free(h);
+    return server_listen(h, port);
+}
+
+struct ib_http_server *ib_http_server_start_dir(struct ib_stack *s, uint16_t port, const char *dir,
+                                                const struct ib_http_server_config *cfg)
+{
+    int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return NULL;
+    struct ib_http_server *h = server_new(s, cfg);
+    if (!h) {
+        close(root);
         return NULL;
     }
-    return h;
+    h->root = root;
+    h->head_cap = HEAD_DIR;
+    return server_listen(h, port);
 }
 
 void ib_http_server_stop(struct ib_http_server *h)

@@ -199,6 +199,17 @@ static void tcp_xmit(struct ib_tcp *c, uint32_t seq, uint32_t len, uint8_t flags
 static uint32_t tcp_send_range(struct ib_tcp *c, uint32_t seq, uint32_t len)
 {
     uint32_t data_end = tcp_data_base(c) + c->snd.len;
+    /* RFC 9293 §3.7.1 (RFC 6691 §2): the MSS counts no options; c->mss
+     * has the timestamps taken off, and the SACK blocks a segment carries
+     * come out of its data too, or a full segment exceeds the path MTU. */
+    uint32_t sack = 0;
+    if ((c->flags & IB_TCPF_SACK) && c->ooo) {
+        struct ib_tcp_opts o;
+        memset(&o, 0, sizeof(o));
+        tcp_sack_blocks(c, &o);
+        sack = (uint32_t)ib_tcp_opts_len(&o);
+    }
+    if (len > c->mss - sack) len = c->mss - sack;
     bool fin = false;
     if (ib_seq_geq(seq + len, data_end) && tcp_fin_state(c)) {
         len = ib_seq_gt(data_end, seq) ? data_end - seq : 0;
