@@ -16,6 +16,9 @@ struct ib_browser_fetch;
  * error, or 0 and the response. NULL only when out of memory. */
 struct ib_browser_fetch *ib_browser_fetch(struct ib_stack *s, const char *url, ib_http_done_fn done,
                                           void *arg);
+/* The most body bytes kept (default IB_HTTP_MAX_BODY_DEFAULT); call it
+ * right after ib_browser_fetch. */
+void ib_browser_set_max_body(struct ib_browser_fetch *f, size_t max);
 /* Stops a fetch whose done has not been called; done never will be. */
 void ib_browser_cancel(struct ib_browser_fetch *f);
 

@@ -2,6 +2,8 @@
  * per line, for tools (jq, scripts, notebooks) to read a run. Each object
  * has, in this order:
  *   t        simulated time in ns (integer)       t_s  the same in seconds, "1.000202048"
+ *   wall     live mode only: the wall-clock time, RFC 3339 in UTC,
+ *            "2025-03-01T14:03:07.123456789Z" (t is then ns since the start)
  *   kind     ib_ev_kind_name ("wire_tx")           layer  OSI layer (integer)
  *   node     node name or null                     iface  interface name or null
  *   journey  the packet's journey id (0: none)
@@ -24,7 +26,8 @@
 
 /* Which events show their packet bytes as "data". */
 enum ib_json_data {
-    IB_JSON_DATA_WIRE, /* frames put on a wire (IB_EV_WIRE_TX) only: the default */
+    IB_JSON_DATA_WIRE, /* frames put on a wire (IB_EV_WIRE_TX) only, and in live mode the
+                        * frames received (IB_EV_WIRE_RX) too: the default */
     IB_JSON_DATA_ALL,  /* every event that carries bytes */
     IB_JSON_DATA_NONE,
 };

@@ -2,7 +2,8 @@
  * Interface Description Block per link end named "node:ifname", Enhanced
  * Packet Blocks with nanosecond timestamps (if_tsresol = 9) and the
  * direction flag (inbound/outbound, epb_flags). Timestamps are simulated
- * time, so the same run always writes the same bytes. */
+ * time, so the same run always writes the same bytes; in live mode
+ * (env->live) they are wall-clock time. */
 #ifndef INETBOX_PCAPNG_H
 #define INETBOX_PCAPNG_H
 
@@ -11,6 +12,7 @@
 #include "inetbox/trace.h"
 
 struct ib_world;
+struct ib_netif;
 struct ib_pcapng;
 
 /* Writes one file per link of w into dir (created if missing), named
@@ -25,6 +27,15 @@ struct ib_pcapng *ib_pcapng_open_world(struct ib_world *w, const char *dir);
 /* Stops observing, flushes and closes every file. Call it before
  * ib_world_free(). Returns 0 or IB_ERR_IO (a write failed at any time). */
 int ib_pcapng_close(struct ib_pcapng *pc);
+
+/* Writes one file at path capturing the frames of nif alone (interface 0,
+ * named "node:ifname"): outbound when it sends one (IB_EV_WIRE_TX),
+ * inbound when it receives one (IB_EV_WIRE_RX). Attaches itself to tr and
+ * makes tr nif's environment's trace bus (env->trace), as ib_world_observe
+ * does. Timestamps are env->epoch + t when env->live. NULL on failure
+ * (errno set). Close it with ib_pcapng_close(). */
+struct ib_pcapng *ib_pcapng_open_netif(struct ib_trace *tr, const struct ib_netif *nif,
+                                       const char *path);
 
 /* Low-level writers, also used by live mode. */
 int ib_pcapng_write_shb(FILE *f);

@@ -213,6 +213,11 @@ size_t ib_story_lines(const struct ib_story *st, const struct ib_story_line **li
 /* The text of one line (no time, node or layer columns) into buf, cut to
  * cap. Returns the length it would have had (like snprintf). */
 size_t ib_story_format(const struct ib_story_line *l, enum ib_lang lang, char *buf, size_t cap);
+/* The title (step 0: "The journey of URL, as seen from NODE") or a step's
+ * heading ("Step 3 · ..."), as ib_story_print writes them, into buf cut to
+ * cap. Returns the length it would have had. */
+size_t ib_story_heading(const struct ib_story *st, unsigned step, enum ib_lang lang, char *buf,
+                        size_t cap);
 /* The title, the step headings and lines, wrapped to 80 columns (Hangul
  * counted two columns wide). Returns 0, IB_ERR_NOMEM or IB_ERR_IO. */
 int ib_story_print(const struct ib_story *st, enum ib_lang lang, FILE *out);

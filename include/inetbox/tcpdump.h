@@ -24,7 +24,9 @@ char *ib_tcpdump_frame(const uint8_t *frame, size_t len, char *buf, size_t cap);
  * "TIME node:if > FRAME"), one per drop ("TIME node[:if] DROP NAME (text)"
  * and the packet when its bytes can be told apart) and one per link state
  * change ("TIME node:if link up|down"). Times are simulated seconds with
- * nanoseconds. Frames decode DNS, BOOTP/DHCP and the HTTP start line the
+ * nanoseconds. In live mode (env->live) times are the local time of day
+ * with microseconds, "14:03:07.123456" as tcpdump prints them, and frames
+ * the interface received get a line too: "TIME node:if < FRAME". Frames decode DNS, BOOTP/DHCP and the HTTP start line the
  * way tcpdump does ("4660+ A? www.google.com. (32)"). */
 struct ib_tcpdump {
     FILE *out;

@@ -19,6 +19,7 @@ int cmd_ping(int argc, char **argv);
 int cmd_traceroute(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_journey(int argc, char **argv);
+int cmd_live(int argc, char **argv);
 
 /* How cli_run_scenario runs a scenario and what it writes. */
 struct cli_run_opts {
@@ -29,6 +30,8 @@ struct cli_run_opts {
     const char *json_path; /* JSON lines ("-": stdout) */
     ib_observer_fn observer; /* one more observer, e.g. the story */
     void *observer_ctx;
+    const char *html_path;   /* the HTML report (include/inetbox/report.h) */
+    struct ib_story *story;  /* told in the report (finished by the runner) */
     ib_sc_report_fn report; /* timeline results */
     void *report_arg;
 };
@@ -60,6 +63,8 @@ enum {
     CLI_OPT_LANG,
     CLI_OPT_PRINT_SCENARIO,
     CLI_OPT_SCENARIO,
+    CLI_OPT_HTML,
+    CLI_OPT__LIVE, /* cmd_live.c numbers its own options from here */
 };
 
 /* getopt_long entries of the common options, to put in each command's

@@ -29,6 +29,9 @@ static const char journey_usage[] =
     "  --trace               print tcpdump-style lines instead of the story\n"
     "  --pcap DIR            write one pcapng file per link into DIR\n"
     "  --json FILE           write every event as a JSON line to FILE (- for stdout)\n"
+    "  --html FILE           write a report to FILE: one HTML page with the story,\n"
+    "                        topology, sequence diagram, packets and their layers,\n"
+    "                        TCP states and plots, and each node's tables over time\n"
     "  --seed N              seed of every random choice (default: the scenario's)\n"
     "  --scenario FILE       use FILE instead of the built-in internet; its first\n"
     "                        fetch on the timeline is the one told\n"
@@ -39,6 +42,7 @@ static const char journey_usage[] =
     "  inetbox journey\n"
     "  inetbox journey --lang ko\n"
     "  inetbox journey --pcap out && wireshark out/*.pcapng\n"
+    "  inetbox journey --html journey.html && xdg-open journey.html\n"
     "  inetbox journey --print-scenario > my.yaml && inetbox journey --scenario my.yaml\n";
 
 struct journey {
@@ -83,6 +87,7 @@ static int journey_run(struct ib_scenario *sc, const char *url, enum ib_lang lan
         }
         o->observer = ib_story_observe;
         o->observer_ctx = st;
+        o->story = st;
     }
     struct journey j = {0};
     o->report = on_result;
@@ -113,6 +118,7 @@ int cmd_journey(int argc, char **argv)
         {"trace", no_argument, NULL, CLI_OPT_TRACE},
         {"pcap", required_argument, NULL, CLI_OPT_PCAP},
         {"json", required_argument, NULL, CLI_OPT_JSON},
+        {"html", required_argument, NULL, CLI_OPT_HTML},
         {"seed", required_argument, NULL, CLI_OPT_SEED},
         {"scenario", required_argument, NULL, CLI_OPT_SCENARIO},
         {"print-scenario", no_argument, NULL, CLI_OPT_PRINT_SCENARIO},
@@ -148,6 +154,9 @@ int cmd_journey(int argc, char **argv)
             break;
         case CLI_OPT_JSON:
             o.json_path = optarg;
+            break;
+        case CLI_OPT_HTML:
+            o.html_path = optarg;
             break;
         case CLI_OPT_SEED:
             if (cli_parse_uint("journey", "--seed", optarg, 0, UINT64_MAX, &seed) != CLI_OK)

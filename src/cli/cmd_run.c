@@ -6,7 +6,6 @@
  * is 2. */
 #include "cli.h"
 
-
 static const char run_usage[] =
     "Usage: inetbox run [OPTIONS] FILE\n"
     "\n"
@@ -21,12 +20,16 @@ static const char run_usage[] =
     "                        change, NAT, DHCP, DNS and HTTP event\n"
     "  --pcap DIR            write one pcapng file per link into DIR\n"
     "  --json FILE           write every event as a JSON line to FILE (- for stdout)\n"
+    "  --html FILE           write a report to FILE: one HTML page with the topology,\n"
+    "                        sequence diagram, packets and their layers, TCP states\n"
+    "                        and plots, and each node's tables over time\n"
     "  -h, --help            show this help\n"
     "\n"
     "Examples:\n"
     "  inetbox run examples/two-lans.yaml\n"
     "  inetbox run --trace examples/two-lans.yaml\n"
-    "  inetbox run --pcap out examples/two-lans.yaml\n";
+    "  inetbox run --pcap out examples/two-lans.yaml\n"
+    "  inetbox run --html two-lans.html examples/two-lans.yaml\n";
 
 static void on_result(void *arg, const struct ib_sc_result *r)
 {
@@ -39,6 +42,7 @@ int cmd_run(int argc, char **argv)
         {"trace", no_argument, NULL, CLI_OPT_TRACE},
         {"pcap", required_argument, NULL, CLI_OPT_PCAP},
         {"json", required_argument, NULL, CLI_OPT_JSON},
+        {"html", required_argument, NULL, CLI_OPT_HTML},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -59,6 +63,9 @@ int cmd_run(int argc, char **argv)
             break;
         case CLI_OPT_JSON:
             o.json_path = optarg;
+            break;
+        case CLI_OPT_HTML:
+            o.html_path = optarg;
             break;
         default:
             return cli_bad_option("run", opt, argv);

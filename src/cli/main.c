@@ -15,6 +15,7 @@ static const struct {
     {"ping", cmd_ping, "ICMP echo from h1 to h3 across the built-in topology"},
     {"traceroute", cmd_traceroute, "the route from h1 to h3, hop by hop, with UDP probes"},
     {"run", cmd_run, "run a scenario file (docs/scenario.md)"},
+    {"live", cmd_live, "run the stack as one host on a TAP device, in real time"},
 };
 
 static void usage(FILE *f)
@@ -22,7 +23,7 @@ static void usage(FILE *f)
     fprintf(f, "Usage: inetbox [--help] [--version] COMMAND [OPTIONS] [ARGS]\n"
                "\n"
                "An internet in a box: hosts, switches and routers running a real TCP/IP\n"
-               "stack in a deterministic simulator.\n"
+               "stack in a deterministic simulator, or live as one host on a TAP device.\n"
                "\n"
                "Commands:\n");
     for (size_t i = 0; i < IB_ARRAY_LEN(commands); i++)
@@ -38,7 +39,8 @@ static void usage(FILE *f)
                "  inetbox journey\n"
                "  inetbox journey --lang ko\n"
                "  inetbox ping\n"
-               "  inetbox traceroute --pcap out\n");
+               "  inetbox traceroute --pcap out\n"
+               "  inetbox live --tap ib0 --host-addr 10.99.0.1/24 --addr 10.99.0.2/24 --http .\n");
 }
 
 int main(int argc, char **argv)

@@ -9,6 +9,24 @@
 #include <string.h>
 
 #include "inetbox/json.h"
+#include "inetbox/report.h"
+
+/* The HTML report, with the story if there is one. */
+static int write_report(struct ib_report *report, const struct cli_run_opts *o, FILE *f)
+{
+    if (o->story) {
+        int err = ib_story_finish(o->story);
+        if (err == IB_ERR_NOMEM || ib_report_set_story(report, o->story) != 0) {
+            fprintf(stderr, "inetbox %s: out of memory\n", o->cmd);
+            return CLI_FAIL;
+        }
+    }
+    if (ib_report_write(report, f) != 0) {
+        fprintf(stderr, "inetbox %s: writing %s failed\n", o->cmd, o->html_path);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
 
 int cli_run_scenario(const struct ib_scenario *sc, const struct cli_run_opts *o)
 {
@@ -23,6 +41,8 @@ int cli_run_scenario(const struct ib_scenario *sc, const struct cli_run_opts *o)
     struct ib_json *json = NULL;
     FILE *json_file = NULL;
     struct ib_sc_run *run = NULL;
+    struct ib_report *report = NULL;
+    FILE *html_file = NULL;
     int rc = CLI_FAIL;
     if (o->trace && ib_world_observe(w, ib_tcpdump_journey_observer, &td) != 0)
         goto nomem;
@@ -39,6 +59,18 @@ int cli_run_scenario(const struct ib_scenario *sc, const struct cli_run_opts *o)
         if (!json || ib_world_observe(w, ib_json_observe, json) != 0)
             goto nomem;
     }
+    if (o->html_path) {
+        if (!(html_file = fopen(o->html_path, "w"))) {
+            fprintf(stderr, "inetbox %s: cannot write %s: %s\n", o->cmd, o->html_path,
+                    strerror(errno));
+            goto out;
+        }
+        report = ib_report_new();
+        if (!report || ib_report_set_title(report, sc->name[0] ? sc->name : sc->file) != 0 ||
+            ib_report_add_world(report, w) != 0 ||
+            ib_world_observe(w, ib_report_observe, report) != 0)
+            goto nomem;
+    }
     if (o->pcap_dir && !(pcap = ib_pcapng_open_world(w, o->pcap_dir))) {
         fprintf(stderr, "inetbox %s: cannot write pcap files into %s: %s\n", o->cmd, o->pcap_dir,
                 strerror(errno));
@@ -50,6 +82,9 @@ int cli_run_scenario(const struct ib_scenario *sc, const struct cli_run_opts *o)
         goto out;
     }
     uint64_t events = ib_world_run(w, sc->stop);
+    /* The tables as the run left them, before stopping the applications
+     * gives up leases and closes connections. */
+    if (report && ib_report_snapshot(report) != 0) goto nomem;
     if (o->summary)
         printf("%s: %u nodes, %u links, %" PRIu64 " events, simulated time %.6f s\n",
                sc->name[0] ? sc->name : sc->file, w->n_nodes, w->n_links, events,
@@ -68,6 +103,12 @@ out:
     ib_json_free(json);
     if (json_file && json_file != stdout && fclose(json_file) != 0) {
         fprintf(stderr, "inetbox %s: writing %s failed\n", o->cmd, o->json_path);
+        rc = CLI_FAIL;
+    }
+    if (report && rc == CLI_OK && write_report(report, o, html_file) != 0) rc = CLI_FAIL;
+    ib_report_free(report);
+    if (html_file && fclose(html_file) != 0 && rc == CLI_OK) {
+        fprintf(stderr, "inetbox %s: writing %s failed\n", o->cmd, o->html_path);
         rc = CLI_FAIL;
     }
     ib_world_free(w);

@@ -16,6 +16,7 @@ struct ib_browser_fetch {
     void *arg;
     struct ib_dns_lookup *lookup;
     struct ib_http_get *get;
+    size_t max_body; /* 0: the HTTP client's default */
     struct ib_timer fail_timer; /* reports a bad URL from the event loop */
 };
 
@@ -73,6 +74,8 @@ static void on_resolved(void *arg, int err, const char *name, ib_ip4 addr, uint3
     f->get = ib_http_get(f->stack, addr, f->url.port, f->url.host, f->url.path, on_response, f);
     if (!f->get)
         fetch_fail(f, IB_ERR_NOMEM, addr);
+    else if (f->max_body)
+        ib_http_get_set_max_body(f->get, f->max_body);
 }
 
 static void on_bad_url(struct ib_timer *t)
@@ -108,6 +111,8 @@ struct ib_browser_fetch *ib_browser_fetch(struct ib_stack *s, const char *url, i
     }
     return f;
 }
+
+void ib_browser_set_max_body(struct ib_browser_fetch *f, size_t max) { f->max_body = max; }
 
 void ib_browser_cancel(struct ib_browser_fetch *f)
 {

@@ -324,30 +324,34 @@ static void print_line(FILE *out, const struct ib_story_line *l, enum ib_lang la
     }
 }
 
+size_t ib_story_heading(const struct ib_story *st, unsigned step, enum ib_lang lang, char *buf,
+                        size_t cap)
+{
+    const struct story_text *tx = story_text(lang);
+    struct ib_story_line h = {0};
+    story_copy(h.node, sizeof(h.node), st->client);
+    story_copy(h.s[0], sizeof(h.s[0]), st->url);
+    if (step == 0 || step > IB_STEP_COUNT) return expand(tx->title, &h, tx, buf, cap);
+    char title[IB_STORY_STR];
+    expand(tx->steps[step], &h, tx, title, sizeof(title));
+    h.n[0] = step;
+    story_copy(h.s[0], sizeof(h.s[0]), title);
+    return expand(tx->heading, &h, tx, buf, cap);
+}
+
 int ib_story_print(const struct ib_story *st, enum ib_lang lang, FILE *out)
 {
     const struct story_text *tx = story_text(lang);
     char *text = malloc(TEXT_MAX);
-    char *title = malloc(TEXT_MAX);
-    if (!text || !title) {
-        free(text);
-        free(title);
-        return IB_ERR_NOMEM;
-    }
+    if (!text) return IB_ERR_NOMEM;
     struct ib_story_line h = {0};
-    story_copy(h.node, sizeof(h.node), st->client);
-    story_copy(h.s[0], sizeof(h.s[0]), st->url);
-    expand(tx->title, &h, tx, text, TEXT_MAX);
+    ib_story_heading(st, 0, lang, text, TEXT_MAX);
     fprintf(out, "%s\n", text);
     for (int i = width(text, strlen(text)); i > 0; i--)
         fputc('=', out);
     fputc('\n', out);
     for (uint8_t step = 1; step <= IB_STEP_COUNT; step++) {
-        expand(tx->steps[step], &h, tx, title, TEXT_MAX);
-        struct ib_story_line hd = h;
-        hd.n[0] = step;
-        story_copy(hd.s[0], sizeof(hd.s[0]), title);
-        expand(tx->heading, &hd, tx, text, TEXT_MAX);
+        ib_story_heading(st, step, lang, text, TEXT_MAX);
         fprintf(out, "\n%s\n", text);
         for (size_t i = 0; i < st->nlines; i++)
             if (st->lines[i].step == step) print_line(out, &st->lines[i], lang, text);
@@ -358,6 +362,5 @@ int ib_story_print(const struct ib_story *st, enum ib_lang lang, FILE *out)
         fprintf(out, "\n%s\n", text);
     }
     free(text);
-    free(title);
     return ferror(out) ? IB_ERR_IO : 0;
 }

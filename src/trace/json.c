@@ -5,6 +5,7 @@
 #include "inetbox/json.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "inetbox/evname.h"
 #include "inetbox/ipv4.h"
@@ -396,17 +397,34 @@ static void put_member(struct w *w, const struct ib_event *ev)
     }
 }
 
+/* RFC 3339 §5.6, in UTC with nanoseconds: "2025-03-01T14:03:07.123456789Z". */
+static const char *wall_time(int64_t ns, char *buf, size_t cap)
+{
+    time_t sec = (time_t)(ns / IB_SEC(1));
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)(ns % IB_SEC(1)));
+    return buf;
+}
+
 void ib_json_observe(void *ctx, const struct ib_event *ev)
 {
     struct ib_json *j = ctx;
     struct w w = {j->out, true};
     const struct ib_node *node = ev->node ? ev->node : ev->nif ? ev->nif->node : NULL;
+    const struct ib_env *env = node ? node->env : NULL;
+    bool live = env && env->live;
     char ts[32];
     snprintf(ts, sizeof(ts), "%lld.%09lld", (long long)(ev->t / IB_SEC(1)),
              (long long)(ev->t % IB_SEC(1)));
     putc('{', j->out);
     k_i(&w, "t", ev->t);
     k_str(&w, "t_s", ts);
+    if (live) {
+        char wall[48];
+        k_str(&w, "wall", wall_time(env->epoch + ev->t, wall, sizeof(wall)));
+    }
     k_str(&w, "kind", ib_ev_kind_name(ev->kind));
     k_u(&w, "layer", ev->layer);
     k_str(&w, "node", node ? node->name : NULL);
@@ -419,8 +437,9 @@ void ib_json_observe(void *ctx, const struct ib_event *ev)
         end(&w);
     }
     k_u(&w, "len", ev->data ? ev->len : 0);
-    if (ev->data && (j->data == IB_JSON_DATA_ALL ||
-                     (j->data == IB_JSON_DATA_WIRE && ev->kind == IB_EV_WIRE_TX)))
+    /* Live, the frames received come from a wire nobody else traces. */
+    bool wire = ev->kind == IB_EV_WIRE_TX || (live && ev->kind == IB_EV_WIRE_RX);
+    if (ev->data && (j->data == IB_JSON_DATA_ALL || (j->data == IB_JSON_DATA_WIRE && wire)))
         k_hex(&w, "data", ev->data, ev->len);
     put_member(&w, ev);
     fputs("}\n", j->out);

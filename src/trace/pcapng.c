@@ -9,7 +9,12 @@
  * ends as interfaces 0 and 1, and writes a frame twice: outbound on the
  * sender's interface when it starts onto the wire, inbound on the
  * receiver's when it arrives (so loss, delay and corruption are visible).
- * Links added to the world after the call are not captured. */
+ * Links added to the world after the call are not captured.
+ *
+ * ib_pcapng_open_netif() keeps one file for one interface (live mode's
+ * TAP): frames it sent outbound, frames it received inbound. A live run's
+ * timestamps are wall-clock time (the environment's epoch plus the time of
+ * the event), as a capture of a real interface has them. */
 #include "inetbox/pcapng.h"
 
 #include <errno.h>
@@ -158,7 +163,8 @@ struct ib_pcapng_file {
 };
 
 struct ib_pcapng {
-    struct ib_world *w;
+    struct ib_trace *tr; /* the bus observed */
+    const struct ib_netif *nif; /* ib_pcapng_open_netif: the one interface */
     struct ib_pcapng_file *files;
     uint32_t n;
     /* file index by link id, so a wire event finds its file in O(1) */
@@ -299,13 +305,27 @@ static void observe(void *ctx, const struct ib_event *ev)
         pc->err = r;
 }
 
+static void observe_netif(void *ctx, const struct ib_event *ev)
+{
+    struct ib_pcapng *pc = ctx;
+    if ((ev->kind != IB_EV_WIRE_TX && ev->kind != IB_EV_WIRE_RX) || ev->nif != pc->nif ||
+        !ev->data)
+        return;
+    const struct ib_env *env = ev->nif->node->env;
+    ib_time t = env->live ? env->epoch + ev->t : ev->t;
+    int r = ib_pcapng_write_epb(pc->files[0].f, 0, t, ev->data, ev->len,
+                                ev->kind == IB_EV_WIRE_RX);
+    if (r && !pc->err)
+        pc->err = r;
+}
+
 /* The trace bus has no detach call yet: remove our entry by hand so the
  * world never calls back into a closed writer. */
 static void detach(struct ib_pcapng *pc)
 {
-    struct ib_trace *tr = &pc->w->trace;
-    for (int i = 0; i < tr->n; i++) {
-        if (tr->obs[i].fn != observe || tr->obs[i].ctx != pc)
+    struct ib_trace *tr = pc->tr;
+    for (int i = 0; tr && i < tr->n; i++) {
+        if (tr->obs[i].ctx != pc || (tr->obs[i].fn != observe && tr->obs[i].fn != observe_netif))
             continue;
         memmove(&tr->obs[i], &tr->obs[i + 1], (size_t)(tr->n - i - 1) * sizeof(tr->obs[0]));
         tr->n--;
@@ -335,7 +355,6 @@ struct ib_pcapng *ib_pcapng_open_world(struct ib_world *w, const char *dir)
     struct ib_pcapng *pc = calloc(1, sizeof(*pc));
     if (!pc)
         return NULL;
-    pc->w = w;
     pc->files = calloc(w->n_links ? w->n_links : 1, sizeof(*pc->files));
     for (uint32_t i = 0; i < w->n_links; i++)
         if (w->links[i]->id >= pc->n_ids)
@@ -360,6 +379,7 @@ struct ib_pcapng *ib_pcapng_open_world(struct ib_world *w, const char *dir)
             goto fail;
     if (ib_world_observe(w, observe, pc) != 0)
         goto fail_nomem;
+    pc->tr = &w->trace;
     return pc;
 
 fail_nomem:
@@ -369,6 +389,39 @@ fail:;
     close_all(pc);
     errno = e;
     return NULL;
+}
+
+struct ib_pcapng *ib_pcapng_open_netif(struct ib_trace *tr, const struct ib_netif *nif,
+                                       const char *path)
+{
+    struct ib_pcapng *pc = calloc(1, sizeof(*pc));
+    if (pc)
+        pc->files = calloc(1, sizeof(*pc->files));
+    if (!pc || !pc->files) {
+        free(pc);
+        errno = ENOMEM;
+        return NULL;
+    }
+    pc->nif = nif;
+    pc->n = 1;
+    char name[IB_NAME_MAX + IB_IFNAME_MAX + 2];
+    snprintf(name, sizeof(name), "%s:%s", nif->node->name, nif->name);
+    struct ib_pcapng_file *pf = &pc->files[0];
+    pf->f = fopen(path, "wb");
+    if (!pf->f || ib_pcapng_write_shb(pf->f) || ib_pcapng_write_idb(pf->f, name)) {
+        int e = pf->f ? EIO : errno;
+        close_all(pc);
+        errno = e;
+        return NULL;
+    }
+    if (ib_trace_attach(tr, observe_netif, pc) != 0) {
+        close_all(pc);
+        errno = ENOMEM;
+        return NULL;
+    }
+    pc->tr = tr;
+    nif->node->env->trace = tr;
+    return pc;
 }
 
 int ib_pcapng_close(struct ib_pcapng *pc)

@@ -13,6 +13,8 @@
  * tcpdump_ev.c. */
 #include "inetbox/tcpdump.h"
 
+#include <time.h>
+
 #include "inetbox/arp.h"
 #include "inetbox/cksum.h"
 #include "inetbox/eth.h"
@@ -478,10 +480,28 @@ char *ib_tcpdump_frame(const uint8_t *frame, size_t len, char *buf, size_t cap)
     return buf;
 }
 
-/* Seconds with nanoseconds, in integers so that any time prints exactly. */
-static void put_time(struct out *o, ib_time t)
+static const struct ib_env *event_env(const struct ib_event *ev)
 {
-    put(o, "%lld.%09lld ", (long long)(t / IB_SEC(1)), (long long)(t % IB_SEC(1)));
+    const struct ib_node *n = ev->node ? ev->node : ev->nif ? ev->nif->node : NULL;
+    return n ? n->env : NULL;
+}
+
+/* Simulated seconds with nanoseconds, in integers so that any time prints
+ * exactly; in live mode the local wall-clock time of day with
+ * microseconds, as tcpdump prints it. */
+static void put_time(struct out *o, const struct ib_event *ev)
+{
+    const struct ib_env *env = event_env(ev);
+    if (env && env->live) {
+        int64_t wall = env->epoch + ev->t;
+        time_t sec = (time_t)(wall / IB_SEC(1));
+        struct tm tm;
+        localtime_r(&sec, &tm);
+        put(o, "%02d:%02d:%02d.%06lld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+            (long long)(wall % IB_SEC(1) / 1000));
+        return;
+    }
+    put(o, "%lld.%09lld ", (long long)(ev->t / IB_SEC(1)), (long long)(ev->t % IB_SEC(1)));
 }
 
 static void put_where(struct out *o, const struct ib_event *ev)
@@ -569,31 +589,37 @@ static void observe(struct ib_tcpdump *td, const struct ib_event *ev, bool journ
     struct out o = {line, sizeof(line), 0};
     line[0] = '\0';
     switch (ev->kind) {
+    case IB_EV_WIRE_RX:
+        /* In the simulator the sender's line shows the frame; in live mode
+         * the sender is the world outside, which only we can show. */
+        if (!event_env(ev) || !event_env(ev)->live)
+            return;
+        /* fall through */
     case IB_EV_WIRE_TX:
-        put_time(&o, ev->t);
+        put_time(&o, ev);
         put_where(&o, ev);
-        put(&o, " > ");
+        put(&o, ev->kind == IB_EV_WIRE_TX ? " > " : " < ");
         if (ev->data)
             put_frame(&o, ev->data, ev->len);
         else
             put(&o, "[|ether]");
         break;
     case IB_EV_DROP:
-        put_time(&o, ev->t);
+        put_time(&o, ev);
         put_where(&o, ev);
         put(&o, " DROP %s (%s)", ib_drop_name(ev->reason), ib_drop_str(ev->reason));
         if (ev->data)
             put_dropped(&o, ev);
         break;
     case IB_EV_LINK_STATE:
-        put_time(&o, ev->t);
+        put_time(&o, ev);
         put_where(&o, ev);
         put(&o, " link %s", ev->u.link.up ? "up" : "down");
         break;
     default:
         if (!journey)
             return;
-        put_time(&o, ev->t);
+        put_time(&o, ev);
         put_where(&o, ev);
         put(&o, " ");
         if (!ib_td_event(&o, ev))

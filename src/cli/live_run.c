@@ -1,0 +1,438 @@
+/* Running `inetbox live`: the TAP and the stack (ib_live), the observers
+ * the options asked for, the address (static or from a DHCP lease), the
+ * services, then the client actions one after another. Shutting down is
+ * the reverse: actions cancelled, services stopped (their connections get
+ * a FIN, not a reset), a short linger so that the FINs and last ACKs go
+ * out, then the TAP closed. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "inetbox/apps.h"
+#include "inetbox/browser.h"
+#include "inetbox/dhcp.h"
+#include "inetbox/dns_resolver.h"
+#include "inetbox/dns_server.h"
+#include "inetbox/echo.h"
+#include "inetbox/http.h"
+#include "inetbox/json.h"
+#include "live_cli.h"
+#include "transport/tcp_int.h"
+
+#define LIVE_DHCP_WAIT IB_SEC(30)
+/* How long closing connections get to finish after the services stop. */
+#define LIVE_LINGER IB_SEC(2)
+#define LIVE_LINGER_POLL IB_MS(20)
+/* A fetched body is kept whole before it is saved: 100 MB downloads must fit. */
+#define LIVE_MAX_BODY ((size_t)1 << 31)
+
+struct live {
+    struct live_opts *o;
+    struct ib_live *l;
+    struct ib_stack *s;
+    struct ib_netif *nif;
+    struct ib_env *env;
+    /* observers */
+    struct ib_tcpdump td;
+    struct ib_pcapng *pcap;
+    struct ib_json *json;
+    FILE *json_file;
+    struct ib_story *story;
+    /* services */
+    struct ib_dhcp_client *dhcpc;
+    bool want_lease;
+    struct ib_dhcp_server *dhcps;
+    struct ib_dns_auth *dns;
+    struct ib_http_server *http;
+    struct ib_tcp_echo *tcp_echo;
+    struct ib_udp_echo *udp_echo;
+    struct ib_tcp_discard *tcp_discard;
+    /* client actions, one at a time */
+    uint32_t next;        /* the next action to start */
+    bool busy;            /* act[next - 1] is running */
+    bool pinging;         /* ping holds a started ping */
+    struct ib_timer step; /* starts the next action from the event loop */
+    struct ib_browser_fetch *fetch;
+    struct ib_dns_lookup *lookup;
+    struct ib_ping ping;
+    uint32_t failed;
+};
+
+static void info(const struct live *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void info(const struct live *r, const char *fmt, ...)
+{
+    if (r->o->quiet) return;
+    va_list ap;
+    fprintf(stderr, "inetbox live: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static const struct live_action *current(const struct live *r)
+{
+    return &r->o->act[r->next - 1];
+}
+
+static const char *action_name(enum live_action_kind k)
+{
+    return k == LIVE_FETCH ? "fetch" : k == LIVE_RESOLVE ? "resolve" : "ping";
+}
+
+/* An action is over: its line is printed; the next starts from the loop. */
+static void action_done(struct live *r, bool ok)
+{
+    fflush(stdout);
+    if (!ok) r->failed++;
+    r->busy = false;
+    ib_timer_arm(r->env, &r->step, ib_now(r->env));
+}
+
+static void on_fetched(void *arg, const struct ib_http_result *res)
+{
+    struct live *r = arg;
+    const struct live_action *a = current(r);
+    r->fetch = NULL;
+    if (res->err) {
+        printf("fetch %s: failed: %s\n", a->arg, ib_err_str(res->err));
+        action_done(r, false);
+        return;
+    }
+    printf("fetch %s: HTTP %u, %zu bytes", a->arg, res->status, res->len);
+    bool ok = res->status < 400;
+    if (a->output) {
+        FILE *f = fopen(a->output, "wb");
+        bool saved = f && fwrite(res->body, 1, res->len, f) == res->len;
+        if (f && fclose(f) != 0) saved = false;
+        if (saved) {
+            printf(", saved to %s", a->output);
+        } else {
+            printf(", not saved: cannot write %s", a->output);
+            ok = false;
+        }
+    }
+    printf("\n");
+    action_done(r, ok);
+}
+
+static void on_resolved(void *arg, int err, const char *name, ib_ip4 addr, uint32_t ttl)
+{
+    struct live *r = arg;
+    char a[IB_IP4_STRLEN];
+    r->lookup = NULL;
+    if (err)
+        printf("resolve %s: failed: %s\n", current(r)->arg, ib_err_str(err));
+    else
+        printf("resolve %s: %s\n", current(r)->arg, ib_ip4_str(addr, a));
+    action_done(r, err == 0);
+}
+
+static void on_ping_done(struct ib_ping *p)
+{
+    struct live *r = (struct live *)((char *)p - offsetof(struct live, ping));
+    printf("ping %s: %" PRIu32 " sent, %" PRIu32 " received\n", current(r)->arg,
+           p->stats.transmitted, p->stats.received);
+    action_done(r, p->stats.received > 0);
+}
+
+static void stop_ping(struct live *r)
+{
+    if (!r->pinging) return;
+    ib_ping_stop(&r->ping);
+    ib_evq_forget(r->env->q, &r->ping.timer);
+    r->pinging = false;
+}
+
+static bool start_action(struct live *r, const struct live_action *a)
+{
+    if (a->kind == LIVE_FETCH) {
+        r->fetch = ib_browser_fetch(r->s, a->arg, on_fetched, r);
+        if (r->fetch) ib_browser_set_max_body(r->fetch, LIVE_MAX_BODY);
+        return r->fetch != NULL;
+    }
+    if (a->kind == LIVE_RESOLVE) {
+        r->lookup = ib_dns_lookup(r->s, a->arg, 0, on_resolved, r);
+        return r->lookup != NULL;
+    }
+    struct ib_ping_config cfg = ib_ping_defaults;
+    cfg.dst = a->addr;
+    cfg.count = r->o->count;
+    cfg.id = (uint16_t)ib_rng_next(&r->s->node.rng);
+    if (ib_ping_start(&r->ping, r->s, &cfg, NULL, NULL) != 0) return false;
+    r->ping.finished = on_ping_done;
+    r->pinging = true;
+    return true;
+}
+
+static void step(struct ib_timer *t)
+{
+    struct live *r = (struct live *)((char *)t - offsetof(struct live, step));
+    stop_ping(r);
+    while (r->next < r->o->n_act && !r->busy) {
+        const struct live_action *a = &r->o->act[r->next++];
+        r->busy = start_action(r, a);
+        if (!r->busy) {
+            printf("%s %s: failed: out of memory\n", action_name(a->kind), a->arg);
+            r->failed++;
+        }
+    }
+    fflush(stdout);
+    /* Without actions, or with services, only a signal or --duration ends
+     * the run. */
+    if (!r->busy && r->o->n_act && !live_has_services(r->o) && !r->o->duration) ib_live_stop(r->l);
+}
+
+/* The action still running when the loop ended, and those not started. */
+static void cancel_actions(struct live *r, const char *why)
+{
+    if (r->fetch) ib_browser_cancel(r->fetch);
+    if (r->lookup) ib_dns_lookup_cancel(r->lookup);
+    stop_ping(r);
+    r->fetch = NULL;
+    r->lookup = NULL;
+    uint32_t first = r->busy ? r->next - 1 : r->next;
+    for (uint32_t i = first; i < r->o->n_act; i++) {
+        const struct live_action *a = &r->o->act[i];
+        printf("%s %s: failed: %s\n", action_name(a->kind), a->arg, why);
+        r->failed++;
+    }
+    r->busy = false;
+    r->next = r->o->n_act;
+    ib_timer_cancel(&r->step);
+    ib_evq_forget(r->env->q, &r->step);
+    fflush(stdout);
+}
+
+static int open_observers(struct live *r)
+{
+    const struct live_opts *o = r->o;
+    struct ib_trace *tr = ib_live_trace(r->l);
+    r->td.out = stdout;
+    if (o->trace && ib_live_observe(r->l, ib_tcpdump_journey_observer, &r->td) != 0) goto nomem;
+    if (o->json) {
+        r->json_file = strcmp(o->json, "-") == 0 ? stdout : fopen(o->json, "w");
+        if (!r->json_file) {
+            fprintf(stderr, "inetbox live: cannot write %s: %s\n", o->json, strerror(errno));
+            return CLI_FAIL;
+        }
+        r->json = ib_json_new(r->json_file);
+        if (!r->json || ib_live_observe(r->l, ib_json_observe, r->json) != 0) goto nomem;
+    }
+    if (o->pcap && !(r->pcap = ib_pcapng_open_netif(tr, r->nif, o->pcap))) {
+        fprintf(stderr, "inetbox live: cannot write %s: %s\n", o->pcap, strerror(errno));
+        return CLI_FAIL;
+    }
+    if (o->story) {
+        r->story = ib_story_new(r->s->node.name, o->act[0].arg);
+        if (!r->story || ib_live_observe(r->l, ib_story_observe, r->story) != 0) goto nomem;
+    }
+    return CLI_OK;
+nomem:
+    fprintf(stderr, "inetbox live: out of memory\n");
+    return CLI_FAIL;
+}
+
+static int close_observers(struct live *r)
+{
+    int rc = CLI_OK;
+    fflush(stdout);
+    if (r->pcap && ib_pcapng_close(r->pcap) != 0) {
+        fprintf(stderr, "inetbox live: writing %s failed\n", r->o->pcap);
+        rc = CLI_FAIL;
+    }
+    ib_json_free(r->json);
+    if (r->json_file && r->json_file != stdout && fclose(r->json_file) != 0) {
+        fprintf(stderr, "inetbox live: writing %s failed\n", r->o->json);
+        rc = CLI_FAIL;
+    }
+    ib_story_free(r->story);
+    return rc;
+}
+
+static void on_bound(struct ib_dhcp_client *c, const struct ib_dhcp_lease *lease, void *arg)
+{
+    struct live *r = arg;
+    char a[IB_IP4_STRLEN], srv[IB_IP4_STRLEN];
+    info(r, "DHCP lease %s/%u from %s for %" PRIu32 " s", ib_ip4_str(lease->addr, a), lease->plen,
+         ib_ip4_str(lease->server, srv), lease->lease_s);
+    if (r->want_lease) {
+        r->want_lease = false;
+        ib_live_stop(r->l);
+    }
+}
+
+/* The address: static, or the first DHCP lease. CLI_OK, or CLI_FAIL after
+ * saying why; *sig is set if a signal came first. */
+static int configure(struct live *r, bool *sig)
+{
+    const struct live_opts *o = r->o;
+    char a[IB_IP4_STRLEN];
+    if (o->has_addr) {
+        if (ib_stack_set_addr(r->s, r->nif, o->addr, o->plen) != 0 ||
+            (o->has_gw && ib_stack_add_route(r->s, 0, 0, o->gw, r->nif) != 0)) {
+            fprintf(stderr, "inetbox live: cannot configure %s/%u\n", ib_ip4_str(o->addr, a),
+                    o->plen);
+            return CLI_FAIL;
+        }
+    } else {
+        r->dhcpc = ib_dhcp_client_start(r->s, r->nif, on_bound, r);
+        if (!r->dhcpc) {
+            fprintf(stderr, "inetbox live: cannot start the DHCP client\n");
+            return CLI_FAIL;
+        }
+        r->want_lease = true;
+        info(r, "waiting for a DHCP lease on %s", r->nif->name);
+        enum ib_live_stop st = ib_live_run(r->l, ib_now(r->env) + LIVE_DHCP_WAIT);
+        if (st == IB_LIVE_SIGNAL) {
+            *sig = true;
+            return CLI_OK;
+        }
+        if (st != IB_LIVE_STOPPED) {
+            fprintf(stderr, "inetbox live: %s\n",
+                    st == IB_LIVE_ERROR ? ib_live_error(r->l) : "no DHCP lease within 30 s");
+            return CLI_FAIL;
+        }
+    }
+    if (o->n_dns) {
+        memcpy(r->s->resolv.servers, o->dns, sizeof(o->dns));
+        r->s->resolv.n = o->n_dns;
+    }
+    return CLI_OK;
+}
+
+static int start_services(struct live *r)
+{
+    struct live_opts *o = r->o;
+    struct ib_stack *s = r->s;
+    if (o->zone) {
+        r->dns = ib_dns_auth_start(s, 53);
+        if (!r->dns) goto fail;
+        if (ib_dns_auth_add_zone(r->dns, o->zone) != 0) goto fail;
+        info(r, "DNS server on port 53 for %s.", ib_dns_zone_origin(o->zone));
+        o->zone = NULL; /* the server's now */
+    }
+    if (o->dhcp_server) {
+        struct ib_dhcp_server_config cfg = {.pool_first = o->pool_first,
+                                            .pool_last = o->pool_last,
+                                            .router = o->has_gw ? o->gw : 0};
+        if (r->dns) {
+            cfg.dns[0] = o->addr;
+            cfg.n_dns = 1;
+        }
+        if (!(r->dhcps = ib_dhcp_server_start(s, r->nif, &cfg))) goto fail;
+        char a[IB_IP4_STRLEN], b[IB_IP4_STRLEN];
+        info(r, "DHCP server leasing %s-%s", ib_ip4_str(o->pool_first, a),
+             ib_ip4_str(o->pool_last, b));
+    }
+    if (o->http_dir) {
+        if (!(r->http = ib_http_server_start_dir(s, o->http_port, o->http_dir, NULL))) goto fail;
+        info(r, "HTTP server on port %u for %s", o->http_port, o->http_dir);
+    }
+    if (o->tcp_echo) {
+        if (!(r->tcp_echo = ib_tcp_echo_start(s, o->tcp_echo))) goto fail;
+        info(r, "TCP echo on port %u", o->tcp_echo);
+    }
+    if (o->udp_echo) {
+        if (!(r->udp_echo = ib_udp_echo_start(s, o->udp_echo))) goto fail;
+        info(r, "UDP echo on port %u", o->udp_echo);
+    }
+    if (o->tcp_discard) {
+        if (!(r->tcp_discard = ib_tcp_discard_start(s, o->tcp_discard))) goto fail;
+        info(r, "TCP discard on port %u", o->tcp_discard);
+    }
+    return CLI_OK;
+fail:
+    fprintf(stderr, "inetbox live: cannot start the services (out of memory)\n");
+    return CLI_FAIL;
+}
+
+/* In the reverse order of starting; each stop takes NULL. */
+static void stop_services(struct live *r)
+{
+    ib_tcp_discard_stop(r->tcp_discard);
+    ib_udp_echo_stop(r->udp_echo);
+    ib_tcp_echo_stop(r->tcp_echo);
+    ib_http_server_stop(r->http);
+    ib_dhcp_server_stop(r->dhcps);
+    ib_dns_auth_stop(r->dns);
+    ib_dhcp_client_stop(r->dhcpc);
+}
+
+/* Connections the services or actions closed may still have a FIN or the
+ * last ACK to exchange (TIME_WAIT needs nothing more from the peer). */
+static void linger(struct live *r)
+{
+    ib_time end = ib_now(r->env) + LIVE_LINGER;
+    while (r->s->tcp && r->s->tcp->n_conns > 0 && ib_now(r->env) < end) {
+        ib_time until = ib_now(r->env) + LIVE_LINGER_POLL;
+        enum ib_live_stop st = ib_live_run(r->l, until < end ? until : end);
+        if (st == IB_LIVE_SIGNAL || st == IB_LIVE_ERROR) return;
+    }
+}
+
+/* Runs until the actions are done, the duration is over or a signal. */
+static int run(struct live *r)
+{
+    const struct live_opts *o = r->o;
+    ib_time deadline = o->duration ? ib_now(r->env) + o->duration : IB_TIME_NEVER;
+    ib_timer_arm(r->env, &r->step, ib_now(r->env));
+    enum ib_live_stop st = ib_live_run(r->l, deadline);
+    if (st == IB_LIVE_ERROR) {
+        fprintf(stderr, "inetbox live: the TAP failed: %s\n", ib_live_error(r->l));
+        cancel_actions(r, "the TAP failed");
+        return CLI_FAIL;
+    }
+    cancel_actions(r, st == IB_LIVE_SIGNAL ? "interrupted" : "not done within --duration");
+    if (st == IB_LIVE_SIGNAL) fprintf(stderr, "inetbox live: stopped (signal)\n");
+    return CLI_OK;
+}
+
+static void print_story(struct live *r)
+{
+    if (!r->story) return;
+    ib_story_finish(r->story);
+    ib_story_print(r->story, r->o->lang, stdout);
+}
+
+int live_run(struct live_opts *o)
+{
+    struct live r;
+    memset(&r, 0, sizeof(r));
+    r.o = o;
+    ib_timer_init(&r.step, step);
+    char err[256];
+    r.l = ib_live_open(&o->cfg, err, sizeof(err));
+    if (!r.l) {
+        fprintf(stderr, "inetbox live: %s\n", err);
+        ib_dns_zone_free(o->zone);
+        return CLI_FAIL;
+    }
+    r.s = ib_live_stack(r.l);
+    r.nif = ib_live_netif(r.l);
+    r.env = ib_live_env(r.l);
+    info(&r, "%s TAP %s", ib_live_created(r.l) ? "created" : "attached to", r.nif->name);
+    bool sig = false;
+    int rc = open_observers(&r);
+    if (rc == CLI_OK) rc = configure(&r, &sig);
+    if (rc == CLI_OK && sig) {
+        fprintf(stderr, "inetbox live: stopped (signal)\n");
+        cancel_actions(&r, "interrupted");
+    } else if (rc == CLI_OK && (rc = start_services(&r)) == CLI_OK) {
+        char a[IB_IP4_STRLEN];
+        fprintf(stderr, "inetbox live: ready on TAP %s, %s/%u\n", r.nif->name,
+                ib_ip4_str(r.nif->addr, a), r.nif->plen);
+        rc = run(&r);
+    }
+    stop_services(&r);
+    linger(&r);
+    print_story(&r);
+    if (close_observers(&r) != CLI_OK) rc = CLI_FAIL;
+    ib_evq_forget(r.env->q, &r.step);
+    ib_live_close(r.l);
+    ib_dns_zone_free(o->zone);
+    return rc == CLI_OK && r.failed ? CLI_FAIL : rc;
+}
