@@ -80,6 +80,8 @@ static const char live_usage[] =
     "                          --pcap live.pcapng\n"
     "  --json FILE           write every event as a JSON line to FILE (- for stdout)\n"
     "                          --json events.jsonl\n"
+    "  --html FILE           write the run as one self-contained HTML report\n"
+    "                          --html live.html\n"
     "  --story               tell the first --fetch's journey at the end\n"
     "  --lang en|ko          the story's language (default en)   --lang ko\n"
     "  --quiet               print only errors, the ready line and the actions'\n"
@@ -153,6 +155,7 @@ static const struct option live_longopts[] = {
     {"pcap", required_argument, NULL, CLI_OPT_PCAP},
     {"json", required_argument, NULL, CLI_OPT_JSON},
     {"story", no_argument, NULL, OPT_STORY},
+    {"html", required_argument, NULL, CLI_OPT_HTML},
     {"lang", required_argument, NULL, CLI_OPT_LANG},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, 'h'},
@@ -420,6 +423,9 @@ static int parse_option(struct live_opts *o, int opt, const char *arg, const cha
         return CLI_OK;
     case OPT_STORY:
         o->story = true;
+        return CLI_OK;
+    case CLI_OPT_HTML:
+        o->html = arg;
         return CLI_OK;
     case CLI_OPT_LANG:
         if (ib_lang_parse(arg, &o->lang) != 0)

@@ -40,7 +40,7 @@ struct live_opts {
     /* outputs */
     bool trace, story, quiet;
     enum ib_lang lang;
-    const char *pcap, *json;
+    const char *pcap, *json, *html;
 };
 
 static inline bool live_has_services(const struct live_opts *o)

@@ -19,6 +19,7 @@
 #include "inetbox/echo.h"
 #include "inetbox/http.h"
 #include "inetbox/json.h"
+#include "inetbox/report.h"
 #include "live_cli.h"
 #include "transport/tcp_int.h"
 
@@ -41,6 +42,7 @@ struct live {
     struct ib_json *json;
     FILE *json_file;
     struct ib_story *story;
+    struct ib_report *report;
     /* services */
     struct ib_dhcp_client *dhcpc;
     bool want_lease;
@@ -230,15 +232,38 @@ static int open_observers(struct live *r)
         r->story = ib_story_new(r->s->node.name, o->act[0].arg);
         if (!r->story || ib_live_observe(r->l, ib_story_observe, r->story) != 0) goto nomem;
     }
+    if (o->html) {
+        r->report = ib_report_new();
+        if (!r->report || ib_report_add_node(r->report, &r->s->node) != 0 ||
+            ib_live_observe(r->l, ib_report_observe, r->report) != 0)
+            goto nomem;
+    }
     return CLI_OK;
 nomem:
     fprintf(stderr, "inetbox live: out of memory\n");
     return CLI_FAIL;
 }
 
+/* The report, with the story if one was told: CLI_OK or CLI_FAIL. */
+static int write_report(struct live *r)
+{
+    if (!r->report)
+        return CLI_OK;
+    if (r->story)
+        ib_report_set_story(r->report, r->story);
+    FILE *f = fopen(r->o->html, "w");
+    int rc = f && ib_report_write(r->report, f) == 0 ? CLI_OK : CLI_FAIL;
+    if (f && fclose(f) != 0)
+        rc = CLI_FAIL;
+    if (rc != CLI_OK)
+        fprintf(stderr, "inetbox live: cannot write %s: %s\n", r->o->html, strerror(errno));
+    return rc;
+}
+
 static int close_observers(struct live *r)
 {
-    int rc = CLI_OK;
+    int rc = write_report(r);
+    ib_report_free(r->report);
     fflush(stdout);
     if (r->pcap && ib_pcapng_close(r->pcap) != 0) {
         fprintf(stderr, "inetbox live: writing %s failed\n", r->o->pcap);
@@ -430,6 +455,7 @@ int live_run(struct live_opts *o)
     stop_services(&r);
     linger(&r);
     print_story(&r);
+    if (r.report) ib_report_snapshot(r.report);
     if (close_observers(&r) != CLI_OK) rc = CLI_FAIL;
     ib_evq_forget(r.env->q, &r.step);
     ib_live_close(r.l);

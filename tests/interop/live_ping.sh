@@ -47,7 +47,7 @@ ib_need ping
 
 ib_ns_add h
 ib_live_start "$ns" --tap ibt0 --host-addr 10.99.0.1/24 --addr 10.99.0.2/24 \
-  --pcap "$tmp/live.pcapng" || ib_done
+  --pcap "$tmp/live.pcapng" --html "$tmp/live.html" || ib_done
 inns() {
   ip netns exec "$ns" "$@"
 }
@@ -99,6 +99,10 @@ grep -Eq '^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6} inetbox:ibt0 < .* ICMP ech
   ib_fail "--trace shows no echo reply with a wall-clock time"
 grep -q '"wall":"[0-9-]*T[0-9:.]*Z","kind":"wire_rx"' "$tmp/live.jsonl" ||
   ib_fail "--json has no received frame with a wall-clock time"
+
+# The report is written at exit: one page, its data holding the pings.
+grep -q '<script type="application/json"' "$tmp/live.html" 2>/dev/null ||
+  ib_fail "--html wrote no report"
 
 if command -v tshark >/dev/null 2>&1; then
   now=$(date +%s)
