@@ -464,15 +464,18 @@ static void task_referral(struct res_task *t, const struct ib_dns_msg *m, const 
     t->n_srv = 0;
     ib_ip4 first = 0;
     const char *ns = NULL;
+    uint32_t ttl = 0;
     for (uint16_t i = 0; i < m->nscount; i++) {
         const struct ib_dns_rr *rr = &m->ns[i];
         if (rr->type != IB_DNS_T_NS || !ib_dns_name_eq(rr->name, cut)) continue;
         ib_ip4 a = add_server_named(t, rr->rd.name, m->ar, m->arcount);
+        if (!ns) ttl = rr->ttl;
         ns = ns ? ns : rr->rd.name;
         first = first ? first : a;
     }
     if (tracing) {
         ev.u.dns.kind = IB_DNS_KIND_REFERRAL;
+        ev.u.dns.ttl = ttl; /* the delegation's (its NS set's) TTL */
         ev.u.dns.zone = cut;
         ev.u.dns.ns = ns;
         ev.u.dns.addr = first;
