@@ -171,6 +171,7 @@ ib_live_start() {
   live_out=$tmp/live.out
   live_err=$tmp/live.err
   live_status=
+  : >"$live_err" # before the child opens it, for the first look below
   (
     trap - EXIT INT TERM
     exec ip netns exec "$ns" timeout -k 5 "$ib_live_max" "$bin" live "$@"
