@@ -6,7 +6,12 @@
  * servers it knows (or the root hints), follows referrals and CNAMEs, and
  * caches what it learns, negative answers included (RFC 2308). Its queries
  * leave from a random port with a random id, and a response must match
- * both, its server's address and the question (RFC 5452 §9).
+ * both, its server's address and the question (RFC 5452 §9). What clients
+ * can hold of it is bounded (RFC 7766 §10): a query gets SERVFAIL at once
+ * when too many resolutions are under way or too many clients wait on its
+ * own; TCP clients are limited in number, in queries read ahead of their
+ * answers, and in answers left unread (past that, the connection is
+ * reset).
  *
  * The stub resolver (RFC 1123 §6.1.3.1) asks a recursive server for a
  * name's address, as a host's resolver library does.
@@ -66,7 +71,8 @@ struct ib_dns_cache_view {
     char name[IB_DNS_NAME_SIZE];
     uint16_t type;
     bool negative;
-    uint8_t rcode; /* negative: NXDOMAIN, or NOERROR for "no such type" */
+    uint8_t rcode; /* negative: NXDOMAIN (type 0: every type, RFC 2308 §5),
+                      or NOERROR for "no such type" */
     ib_ip4 addr;   /* A: the first address */
     ib_time expires;
 };
@@ -75,10 +81,14 @@ struct ib_dns_cache_view {
 size_t ib_dns_resolver_cache(const struct ib_dns_resolver *r, struct ib_dns_cache_view *out,
                              size_t max);
 
-/* Counters of a resolver. */
+/* Counters of a resolver. turned_away: queries answered SERVFAIL at once
+ * (too many resolutions, or too many clients waiting on this one);
+ * tcp_refused: connections over the limit; tcp_dropped: connections reset
+ * for leaving too many answers unread (RFC 7766 §10). */
 struct ib_dns_resolver_stats {
     uint64_t client_queries, cache_hits, merged, resolutions, servfails;
     uint64_t queries_out, tcp_queries_out, timeouts;
+    uint64_t turned_away, tcp_refused, tcp_dropped;
 };
 void ib_dns_resolver_get_stats(const struct ib_dns_resolver *r, struct ib_dns_resolver_stats *out);
 

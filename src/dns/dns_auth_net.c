@@ -9,8 +9,8 @@
 #include <stdlib.h>
 
 #include "dns/dns_auth_int.h"
+#include "dns/dns_client.h"
 
-#define TCP_MSG_MAX 65535u
 #define TCP_OUT_MAX 65536u
 #define TCP_MAX_CONNS 256u /* RFC 7766 §6.2.2: servers may limit them */
 
@@ -20,10 +20,7 @@ struct dns_tconn {
     struct ib_tcp *c;
     ib_ip4 peer;
     struct ib_timer idle;
-    uint8_t len[2]; /* the current message's length field */
-    size_t have;    /* bytes of it so far, length field included */
-    uint8_t *in;
-    size_t in_cap;
+    struct ib_dns_tcp_rx rx;
     uint8_t *out; /* responses TCP has not taken yet: [out_off, out_len) */
     size_t out_off, out_len, out_cap;
 };
@@ -116,7 +113,7 @@ static void conn_close(struct dns_tconn *t)
     /* Unread bytes make this a reset (RFC 2525 §2.17): fine for an asker
      * that went quiet in the middle of a message. */
     ib_tcp_close(t->c);
-    free(t->in);
+    ib_dns_tcp_rx_free(&t->rx);
     free(t->out);
     free(t);
 }
@@ -148,19 +145,18 @@ static bool reserve(uint8_t **b, size_t *cap, size_t need)
     return true;
 }
 
-/* Answers the message in t->in; the response (length field first) joins
- * those waiting for TCP. Returns false if out of memory. */
-static bool conn_query(struct dns_tconn *t)
+/* Answers the message q; the response (length field first) joins those
+ * waiting for TCP. Returns false if out of memory. */
+static bool conn_query(struct dns_tconn *t, const uint8_t *q, size_t len)
 {
     struct ib_dns_auth *a = t->a;
     struct ib_node *node = &a->s->node;
-    size_t len = ib_get16(t->len);
     struct ib_dns_auth_info info;
-    size_t n = ib_dns_auth_respond(a, t->in, len, a->wire + 2, TCP_MSG_MAX, false, &info);
+    size_t n = ib_dns_auth_respond(a, q, len, a->wire + 2, IB_DNS_TCP_MAX, false, &info);
     a->stats.tcp_queries += info.query;
-    trace_query(a, &info, t->peer, true, t->in, len, 0);
+    trace_query(a, &info, t->peer, true, q, len, 0);
     if (!n) {
-        ib_drop(node, NULL, ib_pkt_from(node->env->pool, t->in, len), info.drop);
+        ib_drop(node, NULL, ib_pkt_from(node->env->pool, q, len), info.drop);
         return true;
     }
     if (t->out_off == t->out_len) t->out_off = t->out_len = 0;
@@ -194,30 +190,15 @@ static void conn_flush(struct dns_tconn *t)
 static void conn_service(struct dns_tconn *t)
 {
     bool ok = true;
+    const uint8_t *q;
+    size_t len;
+    int got = 0;
     conn_flush(t);
-    while (ok && t->out_len - t->out_off < TCP_OUT_MAX) {
-        size_t msg = ib_get16(t->len);
-        if (t->have >= 2 && t->have == 2 + msg) {
-            ok = conn_query(t);
-            t->have = 0;
-            continue;
-        }
-        uint8_t *dst;
-        size_t want;
-        if (t->have < 2) {
-            dst = t->len + t->have;
-            want = 2 - t->have;
-        } else {
-            ok = reserve(&t->in, &t->in_cap, msg);
-            dst = t->in + (t->have - 2);
-            want = 2 + msg - t->have;
-        }
-        long r = ok ? ib_tcp_recv(t->c, dst, want) : 0;
-        if (r <= 0) break;
-        t->have += (size_t)r;
-    }
+    while (ok && t->out_len - t->out_off < TCP_OUT_MAX &&
+           (got = ib_dns_tcp_rx_next(&t->rx, t->c, &q, &len)) == 1)
+        ok = conn_query(t, q, len);
     conn_flush(t);
-    if (!ok || (ib_tcp_eof(t->c) && t->out_off == t->out_len)) conn_close(t);
+    if (!ok || got < 0 || (ib_tcp_eof(t->c) && t->out_off == t->out_len)) conn_close(t);
 }
 
 static void tcp_readable(struct ib_tcp *c, void *arg)
@@ -272,7 +253,7 @@ struct ib_dns_auth *ib_dns_auth_start(struct ib_stack *s, uint16_t port)
     a->s = s;
     a->udp.recv = udp_recv;
     a->udp.arg = a;
-    a->wire = malloc(2 + TCP_MSG_MAX);
+    a->wire = malloc(2 + IB_DNS_TCP_MAX);
     if (!a->wire || ib_udp_bind(s, &a->udp, IB_IP4_ANY, port) != 0 ||
         !(a->listener = ib_tcp_listen(s, IB_IP4_ANY, port, &listen_ops, a, NULL))) {
         ib_dns_auth_stop(a);

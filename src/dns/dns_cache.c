@@ -2,16 +2,15 @@
  * §5, RFC 2308 §5): a chained hash table over (lowercased name, type) and a
  * use-ordered list for eviction. Expired entries are never returned: they
  * are dropped when looked up, and least recently used entries make room
- * when the record bound is reached. */
+ * when the record bound is reached. An NXDOMAIN entry is one per name,
+ * under type 0, and every lookup of the name sees it. */
 #include "dns/dns_cache.h"
 
 #include <stdlib.h>
 
 #include "dns/dns_client.h"
 
-/* RFC 8767 §4: cap TTLs at 7 days; RFC 2181 §8: a TTL with its top bit set
- * is zero. */
-#define TTL_MAX 604800u
+#define TTL_MAX 604800u /* RFC 8767 §4: 7 days */
 #define MIN_BUCKETS 64u
 
 struct ib_dns_cache {
@@ -143,6 +142,11 @@ static struct ib_dns_centry *insert(struct ib_dns_cache *c, ib_time now, const c
         if (old->expires > now && old->rank > rank) return NULL;
         remove_entry(c, old);
     }
+    /* The name exists after all. */
+    if (type != IB_DNS_CACHE_NXDOMAIN) {
+        old = *find(c, name, IB_DNS_CACHE_NXDOMAIN, key_hash(name, IB_DNS_CACHE_NXDOMAIN));
+        if (old) remove_entry(c, old);
+    }
     struct ib_dns_centry *e = calloc(1, sizeof(*e) + n * sizeof(e->rr[0]));
     if (!e) return NULL;
     ib_dns_name_copy(e->name, name);
@@ -162,7 +166,7 @@ static struct ib_dns_centry *insert(struct ib_dns_cache *c, ib_time now, const c
     return e;
 }
 
-static uint32_t clamp_ttl(uint32_t ttl)
+uint32_t ib_dns_ttl_clamp(uint32_t ttl)
 {
     if (ttl & 0x80000000u) return 0;
     return ttl > TTL_MAX ? TTL_MAX : ttl;
@@ -181,7 +185,7 @@ size_t ib_dns_cache_put(struct ib_dns_cache *c, ib_time now, enum ib_dns_rank ra
     for (size_t i = 0; i < n; i++) {
         if (rr_is(&sec[i], name, type)) {
             count++;
-            uint32_t t = clamp_ttl(sec[i].ttl);
+            uint32_t t = ib_dns_ttl_clamp(sec[i].ttl);
             ttl = t < ttl ? t : ttl;
         }
     }
@@ -205,8 +209,10 @@ size_t ib_dns_cache_put(struct ib_dns_cache *c, ib_time now, enum ib_dns_rank ra
 void ib_dns_cache_put_neg(struct ib_dns_cache *c, ib_time now, const char *name, uint16_t type,
                           uint8_t rcode, const struct ib_dns_rr *soa, uint32_t ttl)
 {
-    ttl = clamp_ttl(ttl);
+    ttl = ib_dns_ttl_clamp(ttl);
     if (ttl == 0) return;
+    /* RFC 2308 §5: NXDOMAIN is about the name, whatever the type. */
+    if (rcode == IB_DNS_R_NXDOMAIN) type = IB_DNS_CACHE_NXDOMAIN;
     struct ib_dns_centry *e = insert(c, now, name, type, IB_DNS_RANK_AUTH, soa ? 1 : 0);
     if (!e) return;
     e->negative = true;
@@ -218,15 +224,26 @@ void ib_dns_cache_put_neg(struct ib_dns_cache *c, ib_time now, const char *name,
     }
 }
 
-const struct ib_dns_centry *ib_dns_cache_get(struct ib_dns_cache *c, ib_time now, const char *name,
-                                             uint16_t type)
+/* The entry for (name, type) unless it expired (it is then dropped). */
+static struct ib_dns_centry *fresh(struct ib_dns_cache *c, ib_time now, const char *name,
+                                   uint16_t type)
 {
     struct ib_dns_centry *e = *find(c, name, type, key_hash(name, type));
-    if (!e) return NULL;
-    if (e->expires <= now) {
+    if (e && e->expires <= now) {
         remove_entry(c, e);
         return NULL;
     }
+    return e;
+}
+
+const struct ib_dns_centry *ib_dns_cache_get(struct ib_dns_cache *c, ib_time now, const char *name,
+                                             uint16_t type, enum ib_dns_rank min_rank)
+{
+    /* An NXDOMAIN entry is newer than anything else of its name: storing
+     * data for the name ends it. */
+    struct ib_dns_centry *e = fresh(c, now, name, IB_DNS_CACHE_NXDOMAIN);
+    if (!e) e = fresh(c, now, name, type);
+    if (!e || e->rank < min_rank) return NULL;
     list_unlink(c, e);
     list_push(c, e);
     return e;

@@ -16,6 +16,14 @@ enum ib_dns_rank {
     IB_DNS_RANK_AUTH,     /* an authoritative answer, and negative answers */
 };
 
+/* The type an NXDOMAIN entry is kept under: it answers for every type of
+ * its name (RFC 2308 §5). Type 0 is reserved (RFC 6895 §3.1). */
+#define IB_DNS_CACHE_NXDOMAIN 0u
+
+/* RFC 2181 §8: a TTL with its top bit set is 0; RFC 8767 §4: at most 7
+ * days. What the cache keeps and what a resolver hands out. */
+uint32_t ib_dns_ttl_clamp(uint32_t ttl);
+
 struct ib_dns_centry {
     struct ib_dns_centry *hnext;         /* hash chain */
     struct ib_dns_centry *newer, *older; /* use order */
@@ -38,18 +46,23 @@ void ib_dns_cache_free(struct ib_dns_cache *c);
 /* Caches the records of sec[0..n) that are (name, type, IN) as one set
  * whose TTL is the smallest of theirs (RFC 2181 §5.2). Nothing is cached
  * for TTL 0 (RFC 1035 §3.2.1) or when a fresh entry of higher rank exists.
- * Returns the records cached. */
+ * Data stored for a name ends its NXDOMAIN entry. Returns the records
+ * cached. */
 size_t ib_dns_cache_put(struct ib_dns_cache *c, ib_time now, enum ib_dns_rank rank,
                         const struct ib_dns_rr *sec, size_t n, const char *name, uint16_t type);
 /* RFC 2308 §5: caches "(name, type) has no data" (rcode NOERROR) or "name
- * does not exist" (NXDOMAIN) for ttl seconds, with the SOA that came with
- * it (may be NULL; its TTL is set to ttl). */
+ * does not exist" (NXDOMAIN: type is ignored, the entry answers for every
+ * type) for ttl seconds, with the SOA that came with it (may be NULL; its
+ * TTL is set to ttl). */
 void ib_dns_cache_put_neg(struct ib_dns_cache *c, ib_time now, const char *name, uint16_t type,
                           uint8_t rcode, const struct ib_dns_rr *soa, uint32_t ttl);
-/* The fresh entry for (name, type), now the most recently used, or NULL.
- * Valid until the cache is next changed. */
+/* The fresh entry for (name, type) of at least min_rank, now the most
+ * recently used, or NULL: the name's NXDOMAIN entry if it has one, else
+ * the set or NODATA entry. Valid until the cache is next changed. What a
+ * client is told needs IB_DNS_RANK_ANSWER: referral NS sets and glue only
+ * say where to ask (RFC 2181 §5.4.1). */
 const struct ib_dns_centry *ib_dns_cache_get(struct ib_dns_cache *c, ib_time now, const char *name,
-                                             uint16_t type);
+                                             uint16_t type, enum ib_dns_rank min_rank);
 /* Seconds left, rounded up: what an answer from the cache carries. */
 uint32_t ib_dns_centry_ttl(const struct ib_dns_centry *e, ib_time now);
 /* Records held (a negative entry counts as one). */

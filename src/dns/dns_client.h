@@ -40,13 +40,14 @@ struct ib_dns_tcp *ib_dns_tcp_query(struct ib_stack *s, ib_ip4 server, uint16_t 
 void ib_dns_tcp_free(struct ib_dns_tcp *t);
 
 /* A length-prefixed stream of DNS messages (RFC 7766 §8), as a server or
- * client reads it: feed bytes, take whole messages. */
+ * client reads it: feed bytes, take whole messages. Zero it to start. */
 struct ib_dns_tcp_rx {
-    uint8_t *buf; /* 2 + IB_DNS_TCP_MAX bytes, allocated on first use */
-    size_t len;
+    uint8_t *buf;    /* the message being read, its length field first */
+    size_t len, cap; /* cap grows to the longest message announced yet */
 };
-/* Reads what c has: 1 with a whole message in *msg and *len (valid until
- * the next call), 0 if none is whole yet, IB_ERR_NOMEM. */
+/* Reads what c has, no further than the end of one message (the rest
+ * stays in TCP until asked for): 1 with a whole message in *msg and *len
+ * (valid until the next call), 0 if none is whole yet, IB_ERR_NOMEM. */
 int ib_dns_tcp_rx_next(struct ib_dns_tcp_rx *rx, struct ib_tcp *c, const uint8_t **msg,
                        size_t *len);
 void ib_dns_tcp_rx_free(struct ib_dns_tcp_rx *rx);

@@ -22,7 +22,8 @@ bool res_cache_walk(struct ib_dns_resolver *r, struct res_answer *a, char *name,
 {
     ib_time now = ib_now(r->s->node.env);
     for (;;) {
-        const struct ib_dns_centry *e = ib_dns_cache_get(r->cache, now, name, qtype);
+        const struct ib_dns_centry *e =
+            ib_dns_cache_get(r->cache, now, name, qtype, IB_DNS_RANK_ANSWER);
         uint32_t ttl = e ? ib_dns_centry_ttl(e, now) : 0;
         if (e && e->negative) {
             /* RFC 2308 §5: the SOA's TTL counts down with the entry. */
@@ -41,7 +42,7 @@ bool res_cache_walk(struct ib_dns_resolver *r, struct res_answer *a, char *name,
             return true;
         }
         if (qtype == IB_DNS_T_CNAME) return false;
-        e = ib_dns_cache_get(r->cache, now, name, IB_DNS_T_CNAME);
+        e = ib_dns_cache_get(r->cache, now, name, IB_DNS_T_CNAME, IB_DNS_RANK_ANSWER);
         if (!e || e->negative || e->n == 0) return false;
         /* RFC 1034 §3.6.2: chains are followed, loops must end. */
         if (a->n_chain >= RES_MAX_CHAIN ||
@@ -315,7 +316,8 @@ static ib_ip4 add_server_named(struct res_task *t, const char *name, const struc
         }
     }
     if (first) return first;
-    const struct ib_dns_centry *e = ib_dns_cache_get(r->cache, now, name, IB_DNS_T_A);
+    const struct ib_dns_centry *e =
+        ib_dns_cache_get(r->cache, now, name, IB_DNS_T_A, IB_DNS_RANK_GLUE);
     for (uint16_t k = 0; e && !e->negative && k < e->n; k++) {
         add_server(t, name, e->rr[k].rd.a);
         first = first ? first : e->rr[k].rd.a;
@@ -329,7 +331,9 @@ static bool task_load_cached_ns(struct res_task *t, const char *zone)
 {
     struct ib_dns_resolver *r = t->r;
     struct ib_env *env = r->s->node.env;
-    const struct ib_dns_centry *e = ib_dns_cache_get(r->cache, ib_now(env), zone, IB_DNS_T_NS);
+    /* Any rank: a referral's NS set is what says where to ask. */
+    const struct ib_dns_centry *e =
+        ib_dns_cache_get(r->cache, ib_now(env), zone, IB_DNS_T_NS, IB_DNS_RANK_GLUE);
     if (!e || e->negative || e->n == 0) return false;
     /* Copied: looking up addresses may change the cache. */
     char names[RES_MAX_SERVERS][IB_DNS_NAME_SIZE];
@@ -404,7 +408,8 @@ static void task_timer(struct ib_timer *tm)
 static uint32_t neg_ttl(const struct ib_dns_resolver *r, const struct ib_dns_rr *soa)
 {
     if (!soa) return 0;
-    uint32_t ttl = soa->ttl < soa->rd.soa.minimum ? soa->ttl : soa->rd.soa.minimum;
+    uint32_t ttl = ib_dns_ttl_clamp(soa->ttl), min = ib_dns_ttl_clamp(soa->rd.soa.minimum);
+    ttl = ttl < min ? ttl : min;
     return ttl < r->cfg.neg_ttl_max ? ttl : r->cfg.neg_ttl_max;
 }
 
@@ -469,7 +474,7 @@ static void task_referral(struct res_task *t, const struct ib_dns_msg *m, const 
         const struct ib_dns_rr *rr = &m->ns[i];
         if (rr->type != IB_DNS_T_NS || !ib_dns_name_eq(rr->name, cut)) continue;
         ib_ip4 a = add_server_named(t, rr->rd.name, m->ar, m->arcount);
-        if (!ns) ttl = rr->ttl;
+        if (!ns) ttl = ib_dns_ttl_clamp(rr->ttl);
         ns = ns ? ns : rr->rd.name;
         first = first ? first : a;
     }
@@ -512,6 +517,37 @@ static void task_negative(struct res_task *t, const struct ib_dns_msg *m, const 
     task_finish(t, m->rcode);
 }
 
+/* A non-authoritative response that is neither an answer nor a referral
+ * (its NS records are at or above the zone asked) is a lame, upward
+ * referral: RFC 1034 §5.3.3 step 4d, "a servers failure or other bizarre
+ * contents". */
+static bool lame(const struct ib_dns_msg *m)
+{
+    for (uint16_t i = 0; !m->aa && i < m->nscount; i++)
+        if (m->ns[i].type == IB_DNS_T_NS) return true;
+    return false;
+}
+
+/* Takes a response's CNAMEs into the answer and the cache, once the
+ * response is accepted. False if the answer is full. */
+static bool task_chain(struct res_task *t, const struct ib_dns_msg *m,
+                       const struct ib_dns_rr *const *chain, uint16_t n, uint8_t rank)
+{
+    struct ib_dns_resolver *r = t->r;
+    uint16_t n0 = t->ans.n;
+    for (uint16_t i = 0; i < n; i++) {
+        if (!res_answer_add(&t->ans, chain[i], chain[i]->ttl)) {
+            t->ans.n = n0;
+            return false;
+        }
+    }
+    t->ans.n_chain = (uint16_t)(t->ans.n_chain + n);
+    ib_time now = ib_now(r->s->node.env);
+    for (uint16_t i = 0; i < n; i++)
+        ib_dns_cache_put(r->cache, now, rank, m->an, m->ancount, chain[i]->name, IB_DNS_T_CNAME);
+    return true;
+}
+
 /* RFC 1034 §5.3.3 step 4: what the response says. */
 static void task_response(struct res_task *t, const struct ib_dns_msg *m, const uint8_t *data,
                           size_t len, uint32_t journey)
@@ -539,21 +575,29 @@ static void task_response(struct res_task *t, const struct ib_dns_msg *m, const 
     uint8_t rank = m->aa ? IB_DNS_RANK_AUTH : IB_DNS_RANK_ANSWER;
     char name[IB_DNS_NAME_SIZE];
     ib_dns_name_copy(name, t->sname);
-    /* The CNAMEs in the answer, inside the zone asked. */
-    bool chained = false;
+    /* The CNAMEs in the answer, inside the zone asked; set aside until the
+     * response is found acceptable, so a rejected one leaves nothing. */
+    const struct ib_dns_rr *chain[RES_MAX_CHAIN];
+    uint16_t n_chain = 0;
     const struct ib_dns_rr *cn;
     while (!find_rr(m->an, m->ancount, name, t->qtype, t->zone) && t->qtype != IB_DNS_T_CNAME &&
            (cn = find_rr(m->an, m->ancount, name, IB_DNS_T_CNAME, t->zone))) {
-        if (t->ans.n_chain >= RES_MAX_CHAIN || !res_answer_add(&t->ans, cn, cn->ttl)) {
+        /* RFC 1034 §3.6.2: chains are followed, loops must end. */
+        if (t->ans.n_chain + n_chain >= RES_MAX_CHAIN) {
             task_failed_server(t, m, data, len, journey);
             return;
         }
-        t->ans.n_chain++;
-        ib_dns_cache_put(r->cache, now, rank, m->an, m->ancount, name, IB_DNS_T_CNAME);
+        chain[n_chain++] = cn;
         ib_dns_name_copy(name, cn->rd.name);
-        chained = true;
     }
     const struct ib_dns_rr *hit = find_rr(m->an, m->ancount, name, t->qtype, t->zone);
+    const char *cut = hit || m->rcode == IB_DNS_R_NXDOMAIN ? NULL : find_cut(m, name, t->zone);
+    bool alias = n_chain && !find_soa(m, name, t->zone);
+    if ((!hit && m->rcode == IB_DNS_R_NOERROR && !cut && !alias && lame(m)) ||
+        !task_chain(t, m, chain, n_chain, rank)) {
+        task_failed_server(t, m, data, len, journey);
+        return;
+    }
     if (hit) {
         ib_dns_cache_put(r->cache, now, rank, m->an, m->ancount, name, t->qtype);
         for (uint16_t i = 0; i < m->ancount; i++)
@@ -572,12 +616,11 @@ static void task_response(struct res_task *t, const struct ib_dns_msg *m, const 
         task_negative(t, m, name, data, len, journey);
         return;
     }
-    const char *cut = find_cut(m, name, t->zone);
     if (cut) {
         task_referral(t, m, cut, name, data, len, journey);
         return;
     }
-    if (chained && !find_soa(m, name, t->zone)) {
+    if (alias) {
         /* RFC 1034 §5.3.3 step 4c: the alias leads elsewhere; step 1 again
          * with its target. The event names the question that was asked. */
         if (task_event(t, &ev, IB_DNS_RESPONSE_RX, m, data, len, journey)) {
@@ -591,15 +634,7 @@ static void task_response(struct res_task *t, const struct ib_dns_msg *m, const 
         task_step(t);
         return;
     }
-    /* RFC 2308 §2.2: NODATA carries an SOA, or nothing; NS records at or
-     * above the zone asked are a lame (upward) referral (RFC 1034 §5.3.3
-     * step 4d: "a servers failure or other bizarre contents"). */
-    for (uint16_t i = 0; !m->aa && i < m->nscount; i++) {
-        if (m->ns[i].type == IB_DNS_T_NS) {
-            task_failed_server(t, m, data, len, journey);
-            return;
-        }
-    }
+    /* RFC 2308 §2.2: NODATA carries an SOA, or nothing. */
     task_negative(t, m, name, data, len, journey);
 }
 
@@ -635,13 +670,16 @@ bool res_resolve(struct ib_dns_resolver *r, struct res_client *c)
                 return true;
             }
         }
+        if (t->n_clients >= RES_MAX_WAITING) return false;
         r->stats.merged++;
         c->next = t->clients;
         t->clients = c;
+        t->n_clients++;
         return true;
     }
     struct res_task *t = r->n_tasks < RES_MAX_TASKS ? task_new(r, c->qname, c->qtype, NULL) : NULL;
     if (!t) return false;
     t->clients = c;
+    t->n_clients = 1;
     return true;
 }

@@ -12,6 +12,11 @@
 #define RES_MAX_CHAIN 8u    /* CNAMEs followed for one question */
 #define RES_MAX_DEPTH 4u    /* nested lookups of name server addresses */
 #define RES_MAX_TASKS 1024u /* resolutions at once; more clients get SERVFAIL */
+#define RES_MAX_WAITING 64u /* clients waiting on one resolution; more get SERVFAIL */
+/* RFC 7766 §10: a server bounds what TCP clients may hold of it. */
+#define RES_MAX_CONNS 64u        /* TCP clients at once; more are refused */
+#define RES_CONN_MAX_PENDING 16u /* queries read and not answered, per connection */
+#define RES_CONN_OUT_MAX 65536u  /* answers TCP has not taken, per connection */
 
 /* What a question resolved to: the CNAME chain, then the records asked
  * for; or a negative answer with its SOA (RFC 2308 §3). */
@@ -24,8 +29,9 @@ struct res_answer {
     struct ib_dns_rr soa;
 };
 
-/* Appends r with the given TTL; false when full (IB_DNS_MAX_RR) or out
- * of memory. */
+/* Appends r with the given TTL, clamped, and the smallest TTL for every
+ * record of its set (RFC 2181 §5.2, §8); false when full (IB_DNS_MAX_RR)
+ * or out of memory. */
 bool res_answer_add(struct res_answer *a, const struct ib_dns_rr *r, uint32_t ttl);
 void res_answer_free(struct res_answer *a);
 /* How a finished answer reads (enum ib_dns_kind), with the first address
@@ -70,6 +76,7 @@ struct res_task {
     struct res_task *parent; /* waits for our A records; NULL: clients wait */
     struct res_task *root;   /* whose query budget this spends */
     struct res_client *clients;
+    uint32_t n_clients;
     uint8_t state; /* enum res_task_state */
     uint8_t depth;
     char qname[IB_DNS_NAME_SIZE];
@@ -102,6 +109,7 @@ struct ib_dns_resolver {
     struct res_task *tasks;
     uint32_t n_tasks;
     struct res_conn *conns;
+    uint32_t n_conns;
     struct ib_dns_msg *msg; /* scratch: the message being read */
     struct ib_dns_msg *out; /* scratch: the message being written */
     uint8_t *wbuf;          /* its bytes: a TCP length and a message */
@@ -112,7 +120,8 @@ struct ib_dns_resolver {
 /* dns_resolver.c: resolves c's question for it, in a resolution of the
  * same question already under way if there is one (or drops c if it is a
  * retransmission of a query already waiting). Takes c, unless it returns
- * false: too many resolutions or out of memory. */
+ * false: too many resolutions, too many clients waiting on this one, or
+ * out of memory. */
 bool res_resolve(struct ib_dns_resolver *r, struct res_client *c);
 void res_tasks_free(struct ib_dns_resolver *r);
 

@@ -29,16 +29,29 @@ struct res_conn {
     struct ib_dns_resolver *r;
     struct ib_tcp *c; /* NULL once closed */
     struct ib_dns_tcp_rx rx;
-    uint8_t *out; /* what TCP had no room for yet */
+    uint8_t *out; /* what TCP had no room for yet, at most RES_CONN_OUT_MAX */
     size_t out_len, out_cap;
     uint32_t pending; /* queries not answered yet */
     bool eof;
+    bool reading; /* in conn_read */
     struct ib_timer idle;
 };
+
+static bool same_rrset(const struct ib_dns_rr *a, const struct ib_dns_rr *b)
+{
+    return a->type == b->type && a->cls == b->cls && ib_dns_name_eq(a->name, b->name);
+}
 
 bool res_answer_add(struct res_answer *a, const struct ib_dns_rr *r, uint32_t ttl)
 {
     if (a->n >= IB_DNS_MAX_RR) return false;
+    /* RFC 2181 §8: a TTL with its top bit set is 0; §5.2: the records of
+     * one set share one TTL, the smallest. */
+    ttl = ib_dns_ttl_clamp(ttl);
+    for (uint16_t i = 0; i < a->n; i++)
+        if (same_rrset(&a->rr[i], r) && a->rr[i].ttl < ttl) ttl = a->rr[i].ttl;
+    for (uint16_t i = 0; i < a->n; i++)
+        if (same_rrset(&a->rr[i], r)) a->rr[i].ttl = ttl;
     if (a->n == a->cap) {
         uint16_t cap = a->cap ? (uint16_t)(a->cap * 2) : 4;
         if (cap > IB_DNS_MAX_RR) cap = IB_DNS_MAX_RR;
@@ -97,7 +110,7 @@ static bool client_event(struct ib_dns_resolver *r, struct ib_event *ev, uint8_t
     return true;
 }
 
-static void conn_settle(struct res_conn *k);
+static void conn_service(struct res_conn *k);
 static void conn_write(struct res_conn *k, const uint8_t *b, size_t len);
 
 void res_respond(struct ib_dns_resolver *r, struct res_client *c, const struct res_answer *a)
@@ -147,16 +160,16 @@ void res_respond(struct ib_dns_resolver *r, struct res_client *c, const struct r
         ib_emit(env, &ev);
     }
     if (p) ib_udp_sendto(&r->udp, p, c->addr, c->port, 0);
-    if (c->conn) {
-        struct res_conn *k = c->conn;
+    struct res_conn *k = c->conn;
+    free(c);
+    if (k) {
         if (len && k->c) {
             ib_put16(b, (uint16_t)len);
             conn_write(k, b, len + 2);
         }
         k->pending--;
-        conn_settle(k);
+        conn_service(k);
     }
-    free(c);
 }
 
 /* A client's query: checked (RFC 1035 §4.1.1), then answered from the
@@ -195,7 +208,10 @@ static void client_query(struct ib_dns_resolver *r, struct res_client *c,
         res_respond(r, c, a);
         return;
     }
-    if (!res_resolve(r, c)) res_respond(r, c, NULL);
+    if (!res_resolve(r, c)) {
+        r->stats.turned_away++;
+        res_respond(r, c, NULL);
+    }
 }
 
 /* A message from a client (conn NULL: over UDP). Returns 0, or a drop
@@ -246,6 +262,7 @@ static void conn_free(struct res_conn *k)
             break;
         }
     }
+    r->n_conns--;
     ib_evq_forget(r->s->node.env->q, &k->idle);
     ib_dns_tcp_rx_free(&k->rx);
     free(k->out);
@@ -261,8 +278,9 @@ static void conn_close(struct res_conn *k)
 }
 
 /* After anything changed: close once the client closed and has all its
- * answers, free once closed and owed nothing, and keep the idle timer
- * armed only while nothing is owed. */
+ * answers, free once closed and owed nothing. RFC 7766 §6.2.3: the idle
+ * timer runs while nothing is owed, from the last whole query or answer
+ * (those cancel it); bytes of a query not yet whole do not restart it. */
 static void conn_settle(struct res_conn *k)
 {
     struct ib_env *env = k->r->s->node.env;
@@ -271,10 +289,11 @@ static void conn_settle(struct res_conn *k)
         conn_free(k);
         return;
     }
-    if (k->c && k->pending == 0)
-        ib_timer_arm(env, &k->idle, ib_now(env) + CONN_IDLE);
-    else
+    if (k->c && k->pending == 0) {
+        if (!ib_timer_armed(&k->idle)) ib_timer_arm(env, &k->idle, ib_now(env) + CONN_IDLE);
+    } else {
         ib_timer_cancel(&k->idle);
+    }
 }
 
 static void conn_flush(struct res_conn *k)
@@ -285,35 +304,61 @@ static void conn_flush(struct res_conn *k)
         if (n <= 0) break;
         off += (size_t)n;
     }
+    if (off == 0) return;
     memmove(k->out, k->out + off, k->out_len - off);
     k->out_len -= off;
+    ib_timer_cancel(&k->idle);
 }
 
+static void conn_reset(struct res_conn *k)
+{
+    k->r->stats.tcp_dropped++;
+    ib_tcp_abort(k->c);
+    k->c = NULL;
+}
+
+/* RFC 7766 §10: a client that lets more than RES_CONN_OUT_MAX of
+ * answers wait for TCP is not reading them, and holds the server's memory;
+ * its connection is reset (so is one whose answer finds no memory). One
+ * answer alone always fits. */
 static void conn_write(struct res_conn *k, const uint8_t *b, size_t len)
 {
+    if (k->out_len && k->out_len + len > RES_CONN_OUT_MAX) {
+        conn_reset(k);
+        return;
+    }
     if (k->out_len + len > k->out_cap) {
-        size_t cap = k->out_len + len;
-        uint8_t *o = realloc(k->out, cap);
-        if (!o) return; /* the answer is lost; the client will ask again */
+        uint8_t *o = realloc(k->out, k->out_len + len);
+        if (!o) {
+            conn_reset(k);
+            return;
+        }
         k->out = o;
-        k->out_cap = cap;
+        k->out_cap = k->out_len + len;
     }
     memcpy(k->out + k->out_len, b, len);
     k->out_len += len;
+    ib_timer_cancel(&k->idle);
     conn_flush(k);
 }
 
-static void conn_readable(struct ib_tcp *c, void *arg)
+/* RFC 7766 §6.2.1.1: reads pipelined queries while the client has fewer
+ * than RES_CONN_MAX_PENDING unanswered and TCP takes all its answers; the
+ * rest waits in TCP, whose window then holds the client back. */
+static void conn_read(struct res_conn *k)
 {
-    struct res_conn *k = arg;
     struct ib_dns_resolver *r = k->r;
+    if (!k->c) return;
     ib_ip4 peer;
     uint16_t pport;
-    ib_tcp_endpoints(c, NULL, NULL, &peer, &pport);
+    ib_tcp_endpoints(k->c, NULL, NULL, &peer, &pport);
     const uint8_t *msg;
     size_t len;
-    int got;
-    while (k->c && (got = ib_dns_tcp_rx_next(&k->rx, c, &msg, &len)) == 1) {
+    int got = 0;
+    k->reading = true;
+    while (k->c && k->pending < RES_CONN_MAX_PENDING && k->out_len == 0 &&
+           (got = ib_dns_tcp_rx_next(&k->rx, k->c, &msg, &len)) == 1) {
+        ib_timer_cancel(&k->idle);
         int drop = client_message(r, msg, len, 0, peer, pport, k);
         if (drop) {
             /* RFC 7766 §6.2.3 lets a server close a connection that
@@ -322,15 +367,30 @@ static void conn_readable(struct ib_tcp *c, void *arg)
             conn_close(k);
         }
     }
-    if (k->c && ib_tcp_eof(c)) k->eof = true;
+    if (got < 0) conn_close(k);
+    if (k->c && ib_tcp_eof(k->c)) k->eof = true;
+    k->reading = false;
+}
+
+/* Reads what may be read, then settles; inside conn_read (an answer from
+ * the cache given while reading) it is left to the reader. */
+static void conn_service(struct res_conn *k)
+{
+    if (k->reading) return;
+    conn_read(k);
     conn_settle(k);
+}
+
+static void conn_readable(struct ib_tcp *c, void *arg)
+{
+    conn_service(arg);
 }
 
 static void conn_writable(struct ib_tcp *c, void *arg)
 {
     struct res_conn *k = arg;
     conn_flush(k);
-    conn_settle(k);
+    conn_service(k);
 }
 
 static void conn_error(struct ib_tcp *c, int err, void *arg)
@@ -356,8 +416,10 @@ static const struct ib_tcp_ops conn_ops = {
 static void listener_accepted(struct ib_tcp *l, struct ib_tcp *c, void *arg)
 {
     struct ib_dns_resolver *r = arg;
-    struct res_conn *k = calloc(1, sizeof(*k));
+    /* RFC 7766 §10: a server limits the TCP connections it holds. */
+    struct res_conn *k = r->n_conns < RES_MAX_CONNS ? calloc(1, sizeof(*k)) : NULL;
     if (!k) {
+        r->stats.tcp_refused++;
         ib_tcp_abort(c);
         return;
     }
@@ -366,6 +428,7 @@ static void listener_accepted(struct ib_tcp *l, struct ib_tcp *c, void *arg)
     ib_timer_init(&k->idle, conn_idle);
     k->next = r->conns;
     r->conns = k;
+    r->n_conns++;
     ib_tcp_set_ops(c, &conn_ops, k);
     conn_settle(k);
 }

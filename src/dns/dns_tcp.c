@@ -2,7 +2,8 @@
  * used by the stub and the recursive resolver when a UDP answer came back
  * truncated (RFC 7766 §5). Each message travels behind a two-byte length
  * (RFC 1035 §4.2.2, RFC 7766 §8); the stream reader here is also what the
- * resolver's server side reads its clients' queries with. */
+ * recursive resolver's and the authoritative server's server sides read
+ * their clients' queries with. */
 #include <stdlib.h>
 
 #include "dns/dns_client.h"
@@ -17,9 +18,24 @@ struct ib_dns_tcp {
     uint8_t out[];
 };
 
+/* Room for need bytes: doubling from 512 (most messages fit at once), to
+ * at most a length field and the longest message. */
+static bool rx_reserve(struct ib_dns_tcp_rx *rx, size_t need)
+{
+    if (need <= rx->cap) return true;
+    size_t cap = rx->cap ? rx->cap : 512;
+    while (cap < need)
+        cap *= 2;
+    if (cap > 2 + IB_DNS_TCP_MAX) cap = 2 + IB_DNS_TCP_MAX;
+    uint8_t *b = realloc(rx->buf, cap);
+    if (!b) return false;
+    rx->buf = b;
+    rx->cap = cap;
+    return true;
+}
+
 int ib_dns_tcp_rx_next(struct ib_dns_tcp_rx *rx, struct ib_tcp *c, const uint8_t **msg, size_t *len)
 {
-    if (!rx->buf && !(rx->buf = malloc(2 + IB_DNS_TCP_MAX))) return IB_ERR_NOMEM;
     /* The message returned last time is consumed now. */
     if (rx->len >= 2 && rx->len == 2 + (size_t)ib_get16(rx->buf)) rx->len = 0;
     for (;;) {
@@ -29,6 +45,9 @@ int ib_dns_tcp_rx_next(struct ib_dns_tcp_rx *rx, struct ib_tcp *c, const uint8_t
             *len = need - 2;
             return 1;
         }
+        /* RFC 7766 §10: memory follows what the length field announces,
+         * not a whole 64 KiB for every peer that sent a byte. */
+        if (!rx_reserve(rx, need)) return IB_ERR_NOMEM;
         long n = ib_tcp_recv(c, rx->buf + rx->len, need - rx->len);
         if (n <= 0) return 0;
         rx->len += (size_t)n;
@@ -38,8 +57,7 @@ int ib_dns_tcp_rx_next(struct ib_dns_tcp_rx *rx, struct ib_tcp *c, const uint8_t
 void ib_dns_tcp_rx_free(struct ib_dns_tcp_rx *rx)
 {
     free(rx->buf);
-    rx->buf = NULL;
-    rx->len = 0;
+    memset(rx, 0, sizeof(*rx));
 }
 
 static void tq_finish(struct ib_dns_tcp *t, int err, const uint8_t *msg, size_t len)

@@ -53,7 +53,7 @@ static const struct ib_dns_centry *get_host(struct ib_dns_cache *c, const char *
 {
     char name[32];
     snprintf(name, sizeof(name), fmt, i);
-    return ib_dns_cache_get(c, T0, name, IB_DNS_T_A);
+    return ib_dns_cache_get(c, T0, name, IB_DNS_T_A, IB_DNS_RANK_GLUE);
 }
 
 /* RFC 2181 §5.2: a set's records share one TTL, the smallest; what is
@@ -69,7 +69,8 @@ static void test_ttl_countdown_and_expiry(void **state)
     };
     assert_int_equal(
         ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, sec, 3, "www.example.com", IB_DNS_T_A), 2);
-    const struct ib_dns_centry *e = ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A);
+    const struct ib_dns_centry *e =
+        ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE);
     assert_non_null(e);
     assert_int_equal(e->n, 2);
     assert_int_equal(e->rr[0].rd.a, IB_IP4(192, 0, 2, 1));
@@ -79,12 +80,14 @@ static void test_ttl_countdown_and_expiry(void **state)
     assert_int_equal(ib_dns_centry_ttl(e, T0 + IB_MS(1)), 200);
     assert_int_equal(ib_dns_centry_ttl(e, T0 + IB_SEC(50)), 150);
     assert_int_equal(ib_dns_centry_ttl(e, T0 + IB_SEC(199) + IB_MS(500)), 1);
-    assert_non_null(ib_dns_cache_get(c, T0 + IB_SEC(200) - 1, "www.example.com", IB_DNS_T_A));
+    assert_non_null(
+        ib_dns_cache_get(c, T0 + IB_SEC(200) - 1, "www.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE));
     assert_int_equal(ib_dns_cache_used(c), 2);
     /* Expired: never served, and the records are freed. */
-    assert_null(ib_dns_cache_get(c, T0 + IB_SEC(200), "www.example.com", IB_DNS_T_A));
+    assert_null(
+        ib_dns_cache_get(c, T0 + IB_SEC(200), "www.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE));
     assert_int_equal(ib_dns_cache_used(c), 0);
-    assert_null(ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A));
+    assert_null(ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE));
     ib_dns_cache_free(c);
 }
 
@@ -99,9 +102,10 @@ static void test_ttl_limits(void **state)
     assert_int_equal(ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &zero, 1, "zero.test", 1), 0);
     assert_int_equal(ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &neg, 1, "neg.test", 1), 0);
     assert_int_equal(ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &big, 1, "big.test", 1), 1);
-    assert_null(ib_dns_cache_get(c, T0, "zero.test", IB_DNS_T_A));
-    assert_null(ib_dns_cache_get(c, T0, "neg.test", IB_DNS_T_A));
-    const struct ib_dns_centry *e = ib_dns_cache_get(c, T0, "big.test", IB_DNS_T_A);
+    assert_null(ib_dns_cache_get(c, T0, "zero.test", IB_DNS_T_A, IB_DNS_RANK_GLUE));
+    assert_null(ib_dns_cache_get(c, T0, "neg.test", IB_DNS_T_A, IB_DNS_RANK_GLUE));
+    const struct ib_dns_centry *e =
+        ib_dns_cache_get(c, T0, "big.test", IB_DNS_T_A, IB_DNS_RANK_GLUE);
     assert_non_null(e);
     assert_int_equal(ib_dns_centry_ttl(e, T0), 604800);
     assert_int_equal(e->rr[0].ttl, 604800);
@@ -109,7 +113,8 @@ static void test_ttl_limits(void **state)
 }
 
 /* RFC 2308 §5: a negative answer is cached with its SOA for the TTL the
- * resolver worked out; NXDOMAIN and NODATA keep their rcode. */
+ * resolver worked out; NXDOMAIN and NODATA keep their rcode; NODATA is
+ * about its type only. */
 static void test_negative_entries(void **state)
 {
     struct ib_dns_cache *c = ib_dns_cache_new(100);
@@ -118,7 +123,7 @@ static void test_negative_entries(void **state)
     ib_dns_cache_put_neg(c, T0, "www.example.com", IB_DNS_T_MX, IB_DNS_R_NOERROR, NULL, 30);
     ib_dns_cache_put_neg(c, T0, "zero.example.com", IB_DNS_T_A, IB_DNS_R_NXDOMAIN, &soa, 0);
     const struct ib_dns_centry *e =
-        ib_dns_cache_get(c, T0 + IB_SEC(10), "nope.example.com", IB_DNS_T_A);
+        ib_dns_cache_get(c, T0 + IB_SEC(10), "nope.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE);
     assert_non_null(e);
     assert_true(e->negative);
     assert_int_equal(e->rcode, IB_DNS_R_NXDOMAIN);
@@ -127,23 +132,78 @@ static void test_negative_entries(void **state)
     assert_string_equal(e->rr[0].name, "example.com");
     assert_int_equal(e->rr[0].ttl, 60);
     assert_int_equal(ib_dns_centry_ttl(e, T0 + IB_SEC(10)), 50);
-    /* Only for the type it was about. */
-    assert_null(ib_dns_cache_get(c, T0, "nope.example.com", IB_DNS_T_NS));
-    e = ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_MX);
+    e = ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_MX, IB_DNS_RANK_GLUE);
     assert_non_null(e);
     assert_true(e->negative);
     assert_int_equal(e->rcode, IB_DNS_R_NOERROR);
     assert_int_equal(e->n, 0);
-    assert_null(ib_dns_cache_get(c, T0, "zero.example.com", IB_DNS_T_A));
-    assert_null(ib_dns_cache_get(c, T0 + IB_SEC(60), "nope.example.com", IB_DNS_T_A));
+    assert_null(ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE));
+    assert_null(ib_dns_cache_get(c, T0, "zero.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE));
+    assert_null(
+        ib_dns_cache_get(c, T0 + IB_SEC(60), "nope.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE));
     /* A positive answer replaces a negative one. */
     struct ib_dns_rr mx = rr_of("www.example.com", IB_DNS_T_MX, 100);
     snprintf(mx.rd.mx.host, sizeof(mx.rd.mx.host), "mail.example.com");
     assert_int_equal(
         ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &mx, 1, "www.example.com", IB_DNS_T_MX), 1);
-    e = ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_MX);
+    e = ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_MX, IB_DNS_RANK_GLUE);
     assert_false(e->negative);
     assert_string_equal(e->rr[0].rd.mx.host, "mail.example.com");
+    ib_dns_cache_free(c);
+}
+
+/* RFC 2308 §5: NXDOMAIN says the name does not exist, so it answers for
+ * every type (one entry, type 0), and hides what was cached for the name
+ * before; data stored for the name afterwards (records or NODATA) ends
+ * it. */
+static void test_nxdomain_every_type(void **state)
+{
+    struct ib_dns_cache *c = ib_dns_cache_new(100);
+    struct ib_dns_rr soa = rr_soa("example.com", 3600);
+    struct ib_dns_rr old = rr_a("gone.example.com", 300, IB_IP4(192, 0, 2, 7));
+    ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &old, 1, "gone.example.com", IB_DNS_T_A);
+    ib_dns_cache_put_neg(c, T0 + IB_SEC(1), "gone.example.com", IB_DNS_T_MX, IB_DNS_R_NXDOMAIN,
+                         &soa, 60);
+    static const uint16_t types[] = {IB_DNS_T_A, IB_DNS_T_MX, IB_DNS_T_NS, IB_DNS_T_CNAME};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        const struct ib_dns_centry *e =
+            ib_dns_cache_get(c, T0 + IB_SEC(2), "GONE.example.com", types[i], IB_DNS_RANK_ANSWER);
+        assert_non_null(e);
+        assert_true(e->negative);
+        assert_int_equal(e->rcode, IB_DNS_R_NXDOMAIN);
+        assert_int_equal(e->rr[0].type, IB_DNS_T_SOA);
+        assert_int_equal(ib_dns_centry_ttl(e, T0 + IB_SEC(2)), 59);
+    }
+    struct ib_dns_cache_view v[4];
+    assert_int_equal(ib_dns_cache_view(c, T0 + IB_SEC(2), v, 4), 2);
+    assert_string_equal(v[0].name, "gone.example.com");
+    assert_int_equal(v[0].type, IB_DNS_CACHE_NXDOMAIN);
+    assert_true(v[0].negative);
+    /* A second NXDOMAIN replaces the first rather than adding one. */
+    ib_dns_cache_put_neg(c, T0 + IB_SEC(2), "gone.example.com", IB_DNS_T_A, IB_DNS_R_NXDOMAIN, &soa,
+                         30);
+    assert_int_equal(ib_dns_cache_used(c), 2);
+    /* The name comes back: its new record ends the NXDOMAIN entry. */
+    struct ib_dns_rr back = rr_a("gone.example.com", 300, IB_IP4(192, 0, 2, 8));
+    assert_int_equal(ib_dns_cache_put(c, T0 + IB_SEC(3), IB_DNS_RANK_AUTH, &back, 1,
+                                      "gone.example.com", IB_DNS_T_A),
+                     1);
+    const struct ib_dns_centry *e =
+        ib_dns_cache_get(c, T0 + IB_SEC(3), "gone.example.com", IB_DNS_T_A, IB_DNS_RANK_ANSWER);
+    assert_false(e->negative);
+    assert_int_equal(e->rr[0].rd.a, IB_IP4(192, 0, 2, 8));
+    assert_null(
+        ib_dns_cache_get(c, T0 + IB_SEC(3), "gone.example.com", IB_DNS_T_MX, IB_DNS_RANK_GLUE));
+    assert_int_equal(ib_dns_cache_used(c), 1);
+    /* So does NODATA: the name exists, without that type. */
+    ib_dns_cache_put_neg(c, T0 + IB_SEC(4), "gone.example.com", IB_DNS_T_TXT, IB_DNS_R_NXDOMAIN,
+                         &soa, 60);
+    ib_dns_cache_put_neg(c, T0 + IB_SEC(5), "gone.example.com", IB_DNS_T_MX, IB_DNS_R_NOERROR, &soa,
+                         60);
+    assert_null(
+        ib_dns_cache_get(c, T0 + IB_SEC(5), "gone.example.com", IB_DNS_T_TXT, IB_DNS_RANK_GLUE));
+    e = ib_dns_cache_get(c, T0 + IB_SEC(5), "gone.example.com", IB_DNS_T_MX, IB_DNS_RANK_ANSWER);
+    assert_int_equal(e->rcode, IB_DNS_R_NOERROR);
     ib_dns_cache_free(c);
 }
 
@@ -155,18 +215,20 @@ static void test_case_insensitive_keys(void **state)
     struct ib_dns_rr a = rr_a("WWW.Example.COM", 300, IB_IP4(192, 0, 2, 1));
     assert_int_equal(
         ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &a, 1, "www.EXAMPLE.com", IB_DNS_T_A), 1);
-    const struct ib_dns_centry *e = ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A);
+    const struct ib_dns_centry *e =
+        ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE);
     assert_non_null(e);
     assert_string_equal(e->name, "www.EXAMPLE.com");
-    assert_ptr_equal(ib_dns_cache_get(c, T0, "WWW.EXAMPLE.COM", IB_DNS_T_A), e);
-    assert_null(ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_NS));
-    assert_null(ib_dns_cache_get(c, T0, "www.example.co", IB_DNS_T_A));
+    assert_ptr_equal(ib_dns_cache_get(c, T0, "WWW.EXAMPLE.COM", IB_DNS_T_A, IB_DNS_RANK_GLUE), e);
+    assert_null(ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_NS, IB_DNS_RANK_GLUE));
+    assert_null(ib_dns_cache_get(c, T0, "www.example.co", IB_DNS_T_A, IB_DNS_RANK_GLUE));
     /* Storing again under another spelling replaces, not duplicates. */
     a.rd.a = IB_IP4(192, 0, 2, 2);
     ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &a, 1, "WWW.EXAMPLE.COM", IB_DNS_T_A);
     assert_int_equal(ib_dns_cache_used(c), 1);
-    assert_int_equal(ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A)->rr[0].rd.a,
-                     IB_IP4(192, 0, 2, 2));
+    assert_int_equal(
+        ib_dns_cache_get(c, T0, "www.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE)->rr[0].rd.a,
+        IB_IP4(192, 0, 2, 2));
     ib_dns_cache_free(c);
 }
 
@@ -178,13 +240,14 @@ static void test_eviction_bound_lru(void **state)
     for (int i = 0; i < 10; i++)
         assert_int_equal(put_host(c, T0 + i, "h%d.test", i), 1);
     assert_int_equal(ib_dns_cache_used(c), 10);
-    assert_non_null(ib_dns_cache_get(c, T0, "h0.test", IB_DNS_T_A)); /* h1 is now the oldest */
+    assert_non_null(ib_dns_cache_get(c, T0, "h0.test", IB_DNS_T_A,
+                                     IB_DNS_RANK_GLUE)); /* h1 is now the oldest */
     /* A set of three pushes out the three least recently used. */
     struct ib_dns_rr three[3] = {rr_a("set.test", 300, 1), rr_a("set.test", 300, 2),
                                  rr_a("set.test", 300, 3)};
     assert_int_equal(ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, three, 3, "set.test", 1), 3);
     assert_int_equal(ib_dns_cache_used(c), 10);
-    assert_non_null(ib_dns_cache_get(c, T0, "h0.test", IB_DNS_T_A));
+    assert_non_null(ib_dns_cache_get(c, T0, "h0.test", IB_DNS_T_A, IB_DNS_RANK_GLUE));
     for (int i = 1; i <= 3; i++)
         assert_null(get_host(c, "h%d.test", i));
     for (int i = 4; i < 10; i++)
@@ -193,8 +256,8 @@ static void test_eviction_bound_lru(void **state)
      * goes whole. */
     ib_dns_cache_put_neg(c, T0, "no.test", 1, IB_DNS_R_NXDOMAIN, NULL, 60);
     assert_int_equal(ib_dns_cache_used(c), 8);
-    assert_null(ib_dns_cache_get(c, T0, "set.test", IB_DNS_T_A));
-    assert_non_null(ib_dns_cache_get(c, T0, "no.test", IB_DNS_T_A));
+    assert_null(ib_dns_cache_get(c, T0, "set.test", IB_DNS_T_A, IB_DNS_RANK_GLUE));
+    assert_non_null(ib_dns_cache_get(c, T0, "no.test", IB_DNS_T_A, IB_DNS_RANK_GLUE));
     /* A set larger than the whole cache is not kept at all. */
     struct ib_dns_rr many[11];
     for (int i = 0; i < 11; i++)
@@ -229,18 +292,64 @@ static void test_ranking(void **state)
     ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &auth, 1, "ns1.example.com", IB_DNS_T_A);
     assert_int_equal(
         ib_dns_cache_put(c, T0, IB_DNS_RANK_GLUE, &glue, 1, "ns1.example.com", IB_DNS_T_A), 0);
-    assert_int_equal(ib_dns_cache_get(c, T0, "ns1.example.com", 1)->rr[0].rd.a,
+    assert_int_equal(ib_dns_cache_get(c, T0, "ns1.example.com", 1, IB_DNS_RANK_GLUE)->rr[0].rd.a,
                      IB_IP4(192, 0, 2, 53));
     assert_int_equal(ib_dns_cache_put(c, T0 + IB_SEC(300), IB_DNS_RANK_GLUE, &glue, 1,
                                       "ns1.example.com", IB_DNS_T_A),
                      1);
-    const struct ib_dns_centry *e = ib_dns_cache_get(c, T0 + IB_SEC(300), "ns1.example.com", 1);
+    const struct ib_dns_centry *e =
+        ib_dns_cache_get(c, T0 + IB_SEC(300), "ns1.example.com", 1, IB_DNS_RANK_GLUE);
     assert_int_equal(e->rr[0].rd.a, IB_IP4(6, 6, 6, 6));
     assert_int_equal(e->rank, IB_DNS_RANK_GLUE);
     ib_dns_cache_put(c, T0 + IB_SEC(301), IB_DNS_RANK_ANSWER, &auth, 1, "ns1.example.com", 1);
-    assert_int_equal(ib_dns_cache_get(c, T0 + IB_SEC(301), "ns1.example.com", 1)->rr[0].rd.a,
-                     IB_IP4(192, 0, 2, 53));
+    assert_int_equal(
+        ib_dns_cache_get(c, T0 + IB_SEC(301), "ns1.example.com", 1, IB_DNS_RANK_GLUE)->rr[0].rd.a,
+        IB_IP4(192, 0, 2, 53));
     ib_dns_cache_free(c);
+}
+
+/* RFC 2181 §5.4.1: a lookup names the least rank it can use. Glue and
+ * referral NS sets serve to find servers, never as an answer to a client;
+ * data of answer rank or above, and negative entries, serve both. */
+static void test_min_rank(void **state)
+{
+    struct ib_dns_cache *c = ib_dns_cache_new(100);
+    struct ib_dns_rr glue = rr_a("ns1.example.com", 172800, IB_IP4(192, 0, 2, 53));
+    struct ib_dns_rr ns = rr_of("example.com", IB_DNS_T_NS, 172800);
+    snprintf(ns.rd.name, sizeof(ns.rd.name), "ns1.example.com");
+    ib_dns_cache_put(c, T0, IB_DNS_RANK_GLUE, &glue, 1, "ns1.example.com", IB_DNS_T_A);
+    ib_dns_cache_put(c, T0, IB_DNS_RANK_GLUE, &ns, 1, "example.com", IB_DNS_T_NS);
+    assert_null(ib_dns_cache_get(c, T0, "ns1.example.com", IB_DNS_T_A, IB_DNS_RANK_ANSWER));
+    assert_null(ib_dns_cache_get(c, T0, "example.com", IB_DNS_T_NS, IB_DNS_RANK_ANSWER));
+    /* Still there for finding servers. */
+    const struct ib_dns_centry *e =
+        ib_dns_cache_get(c, T0, "ns1.example.com", IB_DNS_T_A, IB_DNS_RANK_GLUE);
+    assert_non_null(e);
+    assert_int_equal(e->rr[0].ttl, 172800);
+    assert_non_null(ib_dns_cache_get(c, T0, "example.com", IB_DNS_T_NS, IB_DNS_RANK_GLUE));
+    /* The zone's own answer replaces the glue and serves clients. */
+    struct ib_dns_rr auth = rr_a("ns1.example.com", 3600, IB_IP4(192, 0, 2, 53));
+    ib_dns_cache_put(c, T0, IB_DNS_RANK_AUTH, &auth, 1, "ns1.example.com", IB_DNS_T_A);
+    e = ib_dns_cache_get(c, T0, "ns1.example.com", IB_DNS_T_A, IB_DNS_RANK_ANSWER);
+    assert_non_null(e);
+    assert_int_equal(e->rr[0].ttl, 3600);
+    assert_int_equal(e->rank, IB_DNS_RANK_AUTH);
+    ib_dns_cache_put_neg(c, T0, "nope.example.com", IB_DNS_T_A, IB_DNS_R_NOERROR, NULL, 60);
+    assert_non_null(ib_dns_cache_get(c, T0, "nope.example.com", IB_DNS_T_A, IB_DNS_RANK_AUTH));
+    ib_dns_cache_free(c);
+}
+
+/* RFC 2181 §8: a TTL with its top bit set is 0; RFC 8767 §4: at most 7
+ * days. */
+static void test_ttl_clamp(void **state)
+{
+    assert_int_equal(ib_dns_ttl_clamp(0), 0);
+    assert_int_equal(ib_dns_ttl_clamp(300), 300);
+    assert_int_equal(ib_dns_ttl_clamp(604800), 604800);
+    assert_int_equal(ib_dns_ttl_clamp(604801), 604800);
+    assert_int_equal(ib_dns_ttl_clamp(0x7fffffffu), 604800);
+    assert_int_equal(ib_dns_ttl_clamp(0x80000000u), 0);
+    assert_int_equal(ib_dns_ttl_clamp(0xffffffffu), 0);
 }
 
 /* The view: fresh entries, most recently used first. */
@@ -272,10 +381,13 @@ int main(void)
         cmocka_unit_test(test_ttl_countdown_and_expiry),
         cmocka_unit_test(test_ttl_limits),
         cmocka_unit_test(test_negative_entries),
+        cmocka_unit_test(test_nxdomain_every_type),
         cmocka_unit_test(test_case_insensitive_keys),
         cmocka_unit_test(test_eviction_bound_lru),
         cmocka_unit_test(test_many_entries),
         cmocka_unit_test(test_ranking),
+        cmocka_unit_test(test_min_rank),
+        cmocka_unit_test(test_ttl_clamp),
         cmocka_unit_test(test_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

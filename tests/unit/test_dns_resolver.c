@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "dns/dns_resolver_int.h"
 #include "dns_harness.h"
 #include "inetbox/dns_resolver.h"
 
@@ -20,7 +21,7 @@ static const struct ib_dns_hint hints[] = {
 struct asker {
     struct ib_udp_pcb u;
     struct ib_dns_msg *m;
-    uint32_t answers;
+    uint32_t answers, servfails;
     ib_ip4 from;
     uint16_t sport;
 };
@@ -30,6 +31,7 @@ static void asker_recv(struct ib_udp_pcb *u, ib_ip4 src, uint16_t sport, struct 
     struct asker *a = u->arg;
     assert_int_equal(ib_dns_parse(p->data, p->len, a->m), 0);
     a->answers++;
+    a->servfails += a->m->rcode == IB_DNS_R_SERVFAIL;
     a->from = src;
     a->sport = sport;
     ib_pkt_free(p);
@@ -609,24 +611,32 @@ static void test_client_errors(void **state)
     fx_free(f);
 }
 
-/* A DNS client over TCP, reading everything the resolver sends. */
+/* A DNS client over TCP, reading everything the resolver sends (unless
+ * told to hold off). */
 struct tclient {
     struct ib_tcp *c;
     uint8_t buf[4096];
     size_t len;
-    bool eof;
+    bool eof, hold;
+    int err;
 };
 
 static void tclient_readable(struct ib_tcp *c, void *arg)
 {
     struct tclient *t = arg;
     long n;
-    while ((n = ib_tcp_recv(c, t->buf + t->len, sizeof(t->buf) - t->len)) > 0)
+    while (!t->hold && (n = ib_tcp_recv(c, t->buf + t->len, sizeof(t->buf) - t->len)) > 0)
         t->len += (size_t)n;
     t->eof = ib_tcp_eof(c);
 }
 
-static const struct ib_tcp_ops tclient_ops = {.readable = tclient_readable};
+static void tclient_error(struct ib_tcp *c, int err, void *arg)
+{
+    struct tclient *t = arg;
+    t->err = err;
+}
+
+static const struct ib_tcp_ops tclient_ops = {.readable = tclient_readable, .error = tclient_error};
 
 static size_t tcp_query(struct dh *h, uint8_t *b, const char *name, uint16_t id)
 {
@@ -678,6 +688,389 @@ static void test_tcp_clients(void **state)
     fx_free(f);
 }
 
+/* RFC 2181 §5.4.1: glue and a referral's NS set say where to ask, never
+ * what to answer. Without RD, glue is no answer; asked for ns1.google.com
+ * after www.google.com, the resolver asks google.com's server instead of
+ * handing out com's glue (TTL 172800), and its answer (TTL 3600) then
+ * serves from the cache. */
+static void test_glue_not_served(void **state)
+{
+    struct fx *f = fx_new(15, 1, 0);
+    struct dh *h = f->h;
+    struct asker *a = &f->a;
+    ask(h, a, "www.google.com", IB_DNS_T_A, 1, true);
+    dh_run_for(h, IB_SEC(1));
+    dh_log_clear(h);
+    ask(h, a, "a.gtld-servers.net", IB_DNS_T_A, 2, false);
+    dh_run_for(h, IB_SEC(1));
+    assert_int_equal(a->m->id, 2);
+    assert_int_equal(a->m->rcode, IB_DNS_R_REFUSED);
+    assert_int_equal(a->m->ancount, 0);
+    assert_int_equal(dh_auth_queries(h), 3);
+    dh_log_clear(h);
+
+    ask(h, a, "ns1.google.com", IB_DNS_T_A, 3, true);
+    dh_run_for(h, IB_SEC(1));
+    dh_expect_log(h, "resolver query_rx 10.0.0.1 ns1.google.com A rd\n"
+                     "resolver cache_hit ns1.google.com A referral zone=google.com "
+                     "ns=ns1.google.com addr=10.0.0.12 ttl=172799\n"
+                     "resolver query_tx 10.0.0.12 ns1.google.com A\n"
+                     "resolver response_rx 10.0.0.12 ns1.google.com A answer addr=10.0.0.12 "
+                     "ttl=3600\n"
+                     "resolver resolved ns1.google.com A answer addr=10.0.0.12 ttl=3600\n"
+                     "resolver response_tx 10.0.0.1 ns1.google.com A answer addr=10.0.0.12 "
+                     "ttl=3600 rd\n");
+    expect_answer(a, 3, IB_DNS_R_NOERROR, 1);
+    assert_int_equal(a->m->an[0].rd.a, DH_GOOGLE);
+    assert_int_equal(a->m->an[0].ttl, 3600);
+    assert_int_equal(h->auth[DH_GOOGLE_I].udp_queries, 2);
+
+    dh_run_for(h, IB_SEC(10));
+    ask(h, a, "ns1.google.com", IB_DNS_T_A, 4, false);
+    dh_run_for(h, IB_SEC(1));
+    assert_int_equal(a->m->id, 4);
+    assert_int_equal(a->m->rcode, IB_DNS_R_NOERROR);
+    assert_int_equal(a->m->ancount, 1);
+    assert_int_equal(a->m->an[0].ttl, 3590);
+    assert_int_equal(dh_auth_queries(h), 4);
+    fx_free(f);
+}
+
+/* google.com with odd TTLs: odd.google.com has one with its top bit set,
+ * mixed.google.com an RRset whose TTLs differ, cn.google.com a CNAME with
+ * its top bit set. The rest as dh_google_script. */
+static void odd_ttl_script(struct dh_auth *a, const struct ib_dns_msg *q, struct ib_dns_msg *out)
+{
+    const char *qn = q->qd[0].name;
+    if (!strcasecmp(qn, "odd.google.com")) {
+        dh_a(out, 'a', qn, 0x80000064u, IB_IP4(192, 0, 2, 1));
+        dh_a(out, 'a', qn, 300, IB_IP4(192, 0, 2, 2));
+    } else if (!strcasecmp(qn, "mixed.google.com")) {
+        dh_a(out, 'a', qn, 300, IB_IP4(192, 0, 2, 3));
+        dh_a(out, 'a', qn, 100, IB_IP4(192, 0, 2, 4));
+        dh_a(out, 'a', qn, 200, IB_IP4(192, 0, 2, 5));
+    } else if (!strcasecmp(qn, "cn.google.com")) {
+        dh_name(out, 'a', qn, IB_DNS_T_CNAME, 0xfffffff0u, "www.google.com");
+        dh_a(out, 'a', "www.google.com", 300, DH_WWW);
+    } else {
+        dh_google_script(a, q, out);
+    }
+}
+
+/* RFC 2181 §8: a TTL with its top bit set is 0; §5.2: the records of one
+ * set go out with one TTL, the smallest. So from a fresh answer as from
+ * the cache; a set with TTL 0 is not cached at all (RFC 1035 §3.2.1). */
+static void test_answer_ttls_clamped(void **state)
+{
+    struct fx *f = fx_new(16, 1, 0);
+    struct dh *h = f->h;
+    struct asker *a = &f->a;
+    h->auth[DH_GOOGLE_I].script = odd_ttl_script;
+    ask(h, a, "odd.google.com", IB_DNS_T_A, 1, true);
+    dh_run_for(h, IB_SEC(1));
+    expect_answer(a, 1, IB_DNS_R_NOERROR, 2);
+    assert_int_equal(a->m->an[0].ttl, 0);
+    assert_int_equal(a->m->an[1].ttl, 0);
+    ask(h, a, "odd.google.com", IB_DNS_T_A, 2, true);
+    dh_run_for(h, IB_SEC(1));
+    expect_answer(a, 2, IB_DNS_R_NOERROR, 2);
+    assert_int_equal(h->auth[DH_GOOGLE_I].udp_queries, 2);
+
+    dh_log_clear(h);
+    ask(h, a, "mixed.google.com", IB_DNS_T_A, 3, true);
+    dh_run_for(h, IB_SEC(1));
+    expect_answer(a, 3, IB_DNS_R_NOERROR, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(a->m->an[i].ttl, 100);
+    assert_int_equal(a->m->an[2].rd.a, IB_IP4(192, 0, 2, 5));
+    assert_non_null(strstr(h->log, "resolver response_tx 10.0.0.1 mixed.google.com A answer "
+                                   "addr=192.0.2.3 ttl=100 rd\n"));
+    dh_run_for(h, IB_SEC(30));
+    ask(h, a, "mixed.google.com", IB_DNS_T_A, 4, true);
+    dh_run_for(h, IB_SEC(1));
+    expect_answer(a, 4, IB_DNS_R_NOERROR, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(a->m->an[i].ttl, 70);
+    assert_int_equal(h->auth[DH_GOOGLE_I].udp_queries, 3);
+
+    ask(h, a, "cn.google.com", IB_DNS_T_A, 5, true);
+    dh_run_for(h, IB_SEC(1));
+    expect_answer(a, 5, IB_DNS_R_NOERROR, 2);
+    assert_int_equal(a->m->an[0].type, IB_DNS_T_CNAME);
+    assert_int_equal(a->m->an[0].ttl, 0);
+    assert_int_equal(a->m->an[1].ttl, 300);
+    fx_free(f);
+}
+
+/* RFC 2308 §5: NXDOMAIN says the name does not exist, so once cached it
+ * answers a question of any type about that name, without traffic. */
+static void test_nxdomain_covers_every_type(void **state)
+{
+    struct fx *f = fx_new(17, 1, 0);
+    struct dh *h = f->h;
+    struct asker *a = &f->a;
+    ask(h, a, "nope.google.com", IB_DNS_T_A, 1, true);
+    dh_run_for(h, IB_SEC(1));
+    expect_answer(a, 1, IB_DNS_R_NXDOMAIN, 0);
+    assert_int_equal(dh_auth_queries(h), 3);
+    dh_log_clear(h);
+    dh_run_for(h, IB_SEC(10));
+    ask(h, a, "nope.google.com", IB_DNS_T_MX, 2, true);
+    dh_run_for(h, IB_SEC(1));
+    dh_expect_log(h, "resolver query_rx 10.0.0.1 nope.google.com MX rd\n"
+                     "resolver cache_hit 10.0.0.1 nope.google.com MX nxdomain ttl=50 rcode=3 rd\n"
+                     "resolver response_tx 10.0.0.1 nope.google.com MX nxdomain ttl=50 rcode=3 "
+                     "rd\n");
+    expect_answer(a, 2, IB_DNS_R_NXDOMAIN, 0);
+    assert_int_equal(a->m->nscount, 1);
+    assert_int_equal(a->m->ns[0].type, IB_DNS_T_SOA);
+    assert_int_equal(a->m->ns[0].ttl, 50);
+    ask(h, a, "NOPE.google.com", IB_DNS_T_TXT, 3, false);
+    dh_run_for(h, IB_SEC(1));
+    assert_int_equal(a->m->id, 3);
+    assert_int_equal(a->m->rcode, IB_DNS_R_NXDOMAIN);
+    assert_int_equal(dh_auth_queries(h), 3);
+    fx_free(f);
+}
+
+/* How many times auth was asked about name (over UDP). */
+static uint32_t times_asked(const struct dh_auth *au, const char *name)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < au->udp_queries && i < DH_MAX_SEEN; i++)
+        n += !strcasecmp(au->seen[i].qname, name);
+    return n;
+}
+
+/* lame.google.com: the first time, a CNAME in a lame response (not
+ * authoritative, google.com's own NS in authority, RFC 1034 §5.3.3 step
+ * 4d); then the CNAME and its target's address. */
+static void lame_once_script(struct dh_auth *a, const struct ib_dns_msg *q, struct ib_dns_msg *out)
+{
+    const char *qn = q->qd[0].name;
+    if (strcasecmp(qn, "lame.google.com") != 0) {
+        dh_google_script(a, q, out);
+        return;
+    }
+    dh_name(out, 'a', qn, IB_DNS_T_CNAME, 600, "www.google.com");
+    if (times_asked(a, qn) == 1) {
+        out->aa = false;
+        dh_soa(out, "google.com", 3600, 300);
+        dh_name(out, 'n', "google.com", IB_DNS_T_NS, 172800, "ns1.google.com");
+    } else {
+        dh_a(out, 'a', "www.google.com", 300, DH_WWW);
+    }
+}
+
+/* A response that is rejected leaves nothing behind: the CNAME it carried
+ * is neither in the answer nor in the cache, so the good response from
+ * the retry makes the chain once. */
+static void test_rejected_response_adds_no_cname(void **state)
+{
+    struct fx *f = fx_new(18, 1, 0);
+    struct dh *h = f->h;
+    struct asker *a = &f->a;
+    h->auth[DH_GOOGLE_I].script = lame_once_script;
+    ask(h, a, "lame.google.com", IB_DNS_T_A, 1, true);
+    dh_run_for(h, IB_SEC(1));
+    assert_non_null(strstr(h->log, "resolver response_rx 10.0.0.12 lame.google.com A error\n"
+                                   "resolver query_tx 10.0.0.12 lame.google.com A\n"));
+    assert_int_equal(times_asked(&h->auth[DH_GOOGLE_I], "lame.google.com"), 2);
+    expect_answer(a, 1, IB_DNS_R_NOERROR, 2);
+    assert_int_equal(a->m->an[0].type, IB_DNS_T_CNAME);
+    assert_string_equal(a->m->an[0].rd.name, "www.google.com");
+    assert_int_equal(a->m->an[1].type, IB_DNS_T_A);
+    assert_int_equal(a->m->an[1].rd.a, DH_WWW);
+    /* From the cache, the same two records. */
+    ask(h, a, "lame.google.com", IB_DNS_T_A, 2, true);
+    dh_run_for(h, IB_SEC(1));
+    expect_answer(a, 2, IB_DNS_R_NOERROR, 2);
+    assert_int_equal(times_asked(&h->auth[DH_GOOGLE_I], "lame.google.com"), 2);
+    fx_free(f);
+}
+
+/* Clients asking one question share one resolution, up to
+ * RES_MAX_WAITING of them; the others get SERVFAIL at once rather than
+ * memory. */
+static void test_waiting_clients_bounded(void **state)
+{
+    struct fx *f = fx_new(19, 1, 0);
+    struct dh *h = f->h;
+    struct asker *a = &f->a;
+    uint16_t n = RES_MAX_WAITING + 6;
+    /* In bursts the links' queues take, all before the answer (12 ms). */
+    for (uint16_t id = 1; id <= n; id++) {
+        ask(h, a, "www.google.com", IB_DNS_T_A, id, true);
+        if (id % 10 == 0) dh_run_for(h, IB_MS(1));
+    }
+    dh_run_for(h, IB_SEC(1));
+    assert_int_equal(a->answers, n);
+    assert_int_equal(a->servfails, 6);
+    struct ib_dns_resolver_stats st;
+    ib_dns_resolver_get_stats(f->r, &st);
+    assert_int_equal(st.client_queries, n);
+    assert_int_equal(st.merged, RES_MAX_WAITING - 1);
+    assert_int_equal(st.turned_away, 6);
+    assert_int_equal(st.resolutions, 1);
+    assert_int_equal(h->auth[DH_GOOGLE_I].udp_queries, 1);
+    fx_free(f);
+}
+
+/* RFC 7766 §10: the resolver serves at most RES_MAX_CONNS TCP clients
+ * at once; the next ones are reset as soon as they are accepted. */
+static void test_tcp_connections_bounded(void **state)
+{
+    struct fx *f = fx_new(20, 1, 0);
+    struct dh *h = f->h;
+    size_t n = RES_MAX_CONNS + 2;
+    struct tclient *t = calloc(n, sizeof(*t));
+    assert_non_null(t);
+    for (size_t i = 0; i < n; i++) {
+        t[i].c = ib_tcp_connect(h->client, DH_RESOLVER, IB_DNS_PORT, &tclient_ops, &t[i], NULL);
+        assert_non_null(t[i].c);
+        dh_run_for(h, IB_MS(10));
+    }
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(t[i].err, i < RES_MAX_CONNS ? 0 : IB_ERR_RESET);
+    struct ib_dns_resolver_stats st;
+    ib_dns_resolver_get_stats(f->r, &st);
+    assert_int_equal(st.tcp_refused, 2);
+    /* One leaves: there is room for one more. */
+    ib_tcp_close(t[0].c);
+    dh_run_for(h, IB_MS(10));
+    t[0] = (struct tclient){0};
+    t[0].c = ib_tcp_connect(h->client, DH_RESOLVER, IB_DNS_PORT, &tclient_ops, &t[0], NULL);
+    uint8_t b[2 + IB_DNS_UDP_MAX];
+    size_t len = tcp_query(h, b, "www.google.com", 7);
+    assert_int_equal(ib_tcp_send(t[0].c, b, len), (long)len);
+    dh_run_for(h, IB_SEC(1));
+    assert_int_equal(t[0].err, 0);
+    assert_true(t[0].len > 2);
+    ib_dns_resolver_get_stats(f->r, &st);
+    assert_int_equal(st.tcp_refused, 2);
+    for (size_t i = 0; i < n; i++)
+        ib_tcp_close(t[i].c);
+    free(t);
+    fx_free(f);
+}
+
+/* RFC 7766 §6.2.3: the idle timeout runs from the last whole query or
+ * answer; a byte now and then of a query that never ends does not keep
+ * the connection open. */
+static void test_tcp_idle_ignores_partial_queries(void **state)
+{
+    struct fx *f = fx_new(21, 1, 0);
+    struct dh *h = f->h;
+    struct tclient t = {0};
+    t.c = ib_tcp_connect(h->client, DH_RESOLVER, IB_DNS_PORT, &tclient_ops, &t, NULL);
+    const uint8_t bytes[] = {0x00, 0x20, 0x12};
+    for (int i = 0; i < 3; i++) {
+        dh_run_for(h, IB_SEC(3));
+        assert_int_equal(ib_tcp_send(t.c, &bytes[i], 1), 1);
+    }
+    dh_run_for(h, IB_MS(900));
+    assert_false(t.eof);
+    dh_run_for(h, IB_MS(200)); /* 10 s after it was accepted */
+    assert_true(t.eof);
+    assert_int_equal(t.len, 0);
+    ib_tcp_close(t.c);
+    fx_free(f);
+}
+
+/* Counts the whole answers in t's buffer. */
+static int tcp_answers(const struct tclient *t, struct ib_dns_msg *m)
+{
+    int n = 0;
+    for (size_t off = 0; off + 2 <= t->len; n++) {
+        size_t len = ib_get16(t->buf + off);
+        assert_true(off + 2 + len <= t->len);
+        assert_int_equal(ib_dns_parse(t->buf + off + 2, len, m), 0);
+        off += 2 + len;
+    }
+    return n;
+}
+
+/* RFC 7766 §6.2.1.1: pipelined queries are read RES_CONN_MAX_PENDING at a
+ * time: the rest waits in TCP until answers go out, and all are served. */
+static void test_tcp_pipeline_bounded(void **state)
+{
+    struct fx *f = fx_new(22, 1, 0);
+    struct dh *h = f->h;
+    h->auth[DH_GOOGLE_I].delay = IB_MS(500);
+    struct tclient t = {0};
+    t.c = ib_tcp_connect(h->client, DH_RESOLVER, IB_DNS_PORT, &tclient_ops, &t, NULL);
+    enum { N = 40 };
+    uint8_t b[N * 40];
+    size_t n = 0;
+    for (uint16_t id = 1; id <= N; id++) {
+        assert_true(n + 2 + 32 <= sizeof(b));
+        n += tcp_query(h, b + n, "www.google.com", id);
+    }
+    assert_int_equal(ib_tcp_send(t.c, b, n), (long)n);
+    run_until_google_asked(h);
+    dh_run_for(h, IB_MS(100));
+    struct ib_dns_resolver_stats st;
+    ib_dns_resolver_get_stats(f->r, &st);
+    assert_int_equal(st.client_queries, RES_CONN_MAX_PENDING);
+    assert_int_equal(st.merged, RES_CONN_MAX_PENDING - 1);
+    dh_run_for(h, IB_SEC(1));
+    assert_int_equal(tcp_answers(&t, h->scratch), N);
+    ib_dns_resolver_get_stats(f->r, &st);
+    assert_int_equal(st.client_queries, N);
+    assert_int_equal(st.resolutions, 1);
+    assert_int_equal(st.cache_hits, N - RES_CONN_MAX_PENDING);
+    ib_tcp_close(t.c);
+    fx_free(f);
+}
+
+/* RFC 7766 §10: a client that pipelines queries with large answers
+ * and reads none of them is reset once more than RES_CONN_OUT_MAX would
+ * wait for TCP. alias.google.com is a CNAME to www.example.net, whose
+ * TXT set (60 records of 500 bytes) is put in the cache beforehand. */
+static void test_tcp_unread_answers_reset(void **state)
+{
+    struct fx *f = fx_new(23, 1, 0);
+    struct dh *h = f->h;
+    h->resolver->cfg.tcp.sndbuf = 16384;
+    struct ib_dns_rr txt[60];
+    memset(txt, 0, sizeof(txt));
+    for (int i = 0; i < 60; i++) {
+        snprintf(txt[i].name, sizeof(txt[i].name), "www.example.net");
+        txt[i].type = IB_DNS_T_TXT;
+        txt[i].cls = IB_DNS_C_IN;
+        txt[i].ttl = 3600;
+        txt[i].rd.raw.len = 500;
+        txt[i].rd.raw.data[0] = 249;
+        txt[i].rd.raw.data[250] = 249;
+        txt[i].rd.raw.data[1] = (uint8_t)i;
+    }
+    assert_int_equal(ib_dns_cache_put(f->r->cache, ib_now(&h->w->env), IB_DNS_RANK_AUTH, txt, 60,
+                                      "www.example.net", IB_DNS_T_TXT),
+                     60);
+    struct ib_tcp_config cc = ib_tcp_defaults;
+    cc.rcvbuf = 4096;
+    struct tclient t = {.hold = true};
+    t.c = ib_tcp_connect(h->client, DH_RESOLVER, IB_DNS_PORT, &tclient_ops, &t, &cc);
+    uint8_t b[RES_CONN_MAX_PENDING * 40];
+    size_t n = 0;
+    for (uint16_t id = 1; id <= RES_CONN_MAX_PENDING; id++) {
+        size_t q =
+            dns_query(b + n + 2, IB_DNS_UDP_MAX, id, "alias.google.com", IB_DNS_T_TXT, true, 0);
+        ib_put16(b + n, (uint16_t)q);
+        n += 2 + q;
+    }
+    assert_int_equal(ib_tcp_send(t.c, b, n), (long)n);
+    dh_run_for(h, IB_SEC(1));
+    struct ib_dns_resolver_stats st;
+    ib_dns_resolver_get_stats(f->r, &st);
+    assert_int_equal(st.client_queries, RES_CONN_MAX_PENDING);
+    assert_int_equal(st.resolutions, 1);
+    assert_int_equal(st.tcp_dropped, 1);
+    assert_int_equal(t.err, IB_ERR_RESET);
+    assert_non_null(strstr(h->log, "resolver resolved alias.google.com TXT answer ttl=3600\n"));
+    ib_tcp_close(t.c);
+    fx_free(f);
+}
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -695,6 +1088,15 @@ int main(void)
         cmocka_unit_test(test_stop_while_resolving),
         cmocka_unit_test(test_client_errors),
         cmocka_unit_test(test_tcp_clients),
+        cmocka_unit_test(test_glue_not_served),
+        cmocka_unit_test(test_answer_ttls_clamped),
+        cmocka_unit_test(test_nxdomain_covers_every_type),
+        cmocka_unit_test(test_rejected_response_adds_no_cname),
+        cmocka_unit_test(test_waiting_clients_bounded),
+        cmocka_unit_test(test_tcp_connections_bounded),
+        cmocka_unit_test(test_tcp_idle_ignores_partial_queries),
+        cmocka_unit_test(test_tcp_pipeline_bounded),
+        cmocka_unit_test(test_tcp_unread_answers_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
