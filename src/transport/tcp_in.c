@@ -6,9 +6,10 @@
  * challenge ACK), SYN with RFC 5961 §4, ACK with RFC 5961 §5 validation,
  * RTT samples (RFC 7323 §4 or RFC 6298 §3), congestion control, NewReno
  * fast retransmit and recovery (RFC 5681 §3.2, RFC 6582) or SACK recovery
- * (RFC 6675), the window update (snd_wl1/wl2), data into the receive ring
- * or the bounded out-of-order queue, FIN processing, delayed ACKs, and the
- * compact TIME_WAIT records. Also ICMP errors about our segments (RFC
+ * (RFC 6675) with early retransmit at small windows (RFC 5827), the
+ * window update (snd_wl1/wl2), data into the receive ring or the bounded
+ * out-of-order queue, FIN processing, delayed ACKs, and the compact
+ * TIME_WAIT records. Also ICMP errors about our segments (RFC
  * 1191, RFC 5927). */
 #include "transport/tcp_int.h"
 
@@ -372,6 +373,33 @@ static bool tcp_data(struct ib_tcp *c, struct tcp_seg *sg, bool *readable)
 
 enum { ACK_CONTINUE, ACK_STOP };
 
+/* Could a segment of new data go out, as far as the application (data
+ * queued and not yet sent) and the peer's window are concerned? */
+static bool tcp_new_data_sendable(const struct ib_tcp *c)
+{
+    uint32_t flight = ib_tcp_flight(c);
+    uint32_t unsent = c->snd.len > flight ? c->snd.len - flight : 0;
+    uint32_t wnd_end = c->snd_una + c->snd_wnd;
+    return unsent > 0 && ib_seq_lt(c->snd_max, wnd_end);
+}
+
+/* The duplicate ACKs that signal a loss. RFC 5827 §3.1 (and §3.2 with
+ * SACK, where each of our duplicate ACKs reports newly SACKed data):
+ * early retransmit lowers DupThresh to ER_thresh = oseg - 1 when fewer
+ * than four segments are outstanding (oseg, rounded up) and no new
+ * segment can be sent, because the application has none or the peer's
+ * window forbids it; otherwise too few duplicate ACKs can arrive to reach
+ * DupThresh and only the RTO would repair the loss. With new data to
+ * send, limited transmit (RFC 3042) brings the ACKs instead. */
+static uint32_t tcp_dupthresh(const struct ib_tcp *c)
+{
+    /* A FIN in flight is no segment of its own: it rides on the last. */
+    uint32_t flight = ib_tcp_flight(c), data = flight < c->snd.len ? flight : c->snd.len;
+    uint32_t oseg = (data + c->mss - 1u) / c->mss;
+    if (oseg < 2 || oseg > TCP_DUPTHRESH || tcp_new_data_sendable(c)) return TCP_DUPTHRESH;
+    return oseg - 1u;
+}
+
 /* Step 5 for synchronized states: RFC 9293 §3.10.7.4 "ESTABLISHED STATE"
  * ACK processing, with RFC 5961 §5.2 validation, RTT, congestion control
  * and loss recovery. */
@@ -445,13 +473,14 @@ static int tcp_ack(struct ib_tcp *c, struct tcp_seg *sg)
         if (c->dupacks < UINT16_MAX) c->dupacks++;
         if (!(c->flags & IB_TCPF_RECOVERY)) {
             bool sack = (c->flags & IB_TCPF_SACK) != 0;
+            bool dup_loss = c->dupacks >= tcp_dupthresh(c);
             /* RFC 6675 §5 (3): SACK information alone can show the loss,
              * but §5.1: not before HighACK reaches the RecoveryPoint an
              * RTO set. RFC 6582 §3.2 step 2: NewReno enters only if the
              * ACK covers more than recover (one recovery per window). */
-            bool enter = sack ? ib_seq_geq(ack, c->recover) && (c->dupacks >= TCP_DUPTHRESH ||
-                                                                ib_tcp_sb_is_lost(c, c->snd_una))
-                              : c->dupacks == TCP_DUPTHRESH && ib_seq_gt(ack, c->recover);
+            bool enter = sack ? ib_seq_geq(ack, c->recover) &&
+                                    (dup_loss || ib_tcp_sb_is_lost(c, c->snd_una))
+                              : dup_loss && ib_seq_gt(ack, c->recover);
             if (enter) {
                 cc->loss(c, now_us);
                 c->recover = c->snd_max;
@@ -466,8 +495,10 @@ static int tcp_ack(struct ib_tcp *c, struct tcp_seg *sg)
                     uint32_t hr = c->snd_una + c->mss;
                     c->sb.high_rxt = ib_seq_lt(hr, c->snd_max) ? hr : c->snd_max;
                 } else {
-                    /* RFC 6582 §3.2 step 3: cwnd = ssthresh + 3*SMSS. */
-                    c->cwnd = c->ssthresh + TCP_DUPTHRESH * c->mss;
+                    /* RFC 6582 §3.2 step 3: cwnd = ssthresh + 3*SMSS, the
+                     * segments the duplicate ACKs showed to have left
+                     * (fewer after an early retransmit, RFC 5827 §3.1). */
+                    c->cwnd = c->ssthresh + c->dupacks * c->mss;
                     ib_tcp_retransmit(c, IB_TCP_CAUSE_FAST_RETRANSMIT);
                 }
             }
