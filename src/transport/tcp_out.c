@@ -3,8 +3,7 @@
  * (RFC 7323 §2), SACK-permitted (RFC 2018 §2) and timestamps (RFC 7323
  * §3); later segments carry timestamps and, while data is held out of
  * order, SACK blocks (RFC 2018 §4). Data goes out within min(cwnd,
- * snd_wnd) (RFC 5681 §3.1), two segments more on duplicate ACKs (limited
- * transmit, RFC 3042), or per the pipe of RFC 6675 §5 during SACK
+ * snd_wnd) (RFC 5681 §3.1), or per the pipe of RFC 6675 §5 during SACK
  * recovery, subject to Nagle (RFC 9293 §3.7.4) and sender silly-window
  * avoidance (RFC 9293 §3.8.6.2.1); the advertised window follows receiver
  * silly-window avoidance (RFC 9293 §3.8.6.2.2) and never shrinks.
@@ -326,14 +325,7 @@ void ib_tcp_output(struct ib_tcp *c)
         tcp_sack_output(c);
     } else {
         uint32_t data_end = tcp_data_base(c) + c->snd.len;
-        uint32_t win = c->cwnd;
-        /* RFC 3042 §2 (limited transmit, RFC 5681 §3.2 step 2): on the
-         * first and second duplicate ACK, send previously unsent data as
-         * long as FlightSize stays within cwnd + 2*SMSS, cwnd unchanged:
-         * the new segments' ACKs let a small window reach DupThresh. */
-        if (c->dupacks && !(c->flags & IB_TCPF_RECOVERY) && c->snd_nxt == c->snd_max)
-            win += (c->dupacks < 2u ? c->dupacks : 2u) * c->mss;
-        if (win > c->snd_wnd) win = c->snd_wnd;
+        uint32_t win = c->cwnd < c->snd_wnd ? c->cwnd : c->snd_wnd;
         uint32_t wnd_end = c->snd_una + win;
         bool fin_state = tcp_fin_state(c);
         for (;;) {
