@@ -200,6 +200,17 @@ struct ib_http_server *ib_http_server_start(struct ib_stack *s, uint16_t port,
  * NULL if dir cannot be opened, the port is taken or memory runs out. */
 struct ib_http_server *ib_http_server_start_dir(struct ib_stack *s, uint16_t port, const char *dir,
                                                 const struct ib_http_server_config *cfg);
+/* A graceful shutdown: closes the listener (new connections are refused)
+ * and ends every connection after its current response, as if the request
+ * had said "Connection: close" (RFC 9112 §9.6: our FIN after the response,
+ * then whatever the client sends is read and dropped until its FIN). An
+ * idle connection gets its FIN at once, a busy one once its response, read
+ * from the file or memory as TCP takes it, has been handed to TCP whole.
+ * Requests pipelined behind it get no answer. ib_http_server_conns tells
+ * when all are gone; ib_http_server_stop still frees the server. */
+void ib_http_server_drain(struct ib_http_server *h);
+/* Connections the server still holds. */
+size_t ib_http_server_conns(const struct ib_http_server *h);
 /* Closes the listener and every connection (unsent data is still sent by
  * TCP, which owns a copy) and frees the server. */
 void ib_http_server_stop(struct ib_http_server *h);

@@ -13,15 +13,34 @@
  *   REQ-3 recommend it where stringency matters, as at a home router):
  *   only outside addresses the mapping has sent to may send to it. Static
  *   forwards accept anyone. ib_nat_set_filter() picks endpoint-independent
- *   filtering (transparency, "full cone") instead.
+ *   filtering (transparency, "full cone") instead. A mapping remembers at
+ *   most max_peers outside endpoints, each for its own idle timeout; the
+ *   least recently used is forgotten first.
+ * - Nothing from outside reaches an inside address but through a mapping
+ *   (RFC 4787 §5, RFC 5382 REQ-4): a datagram from outside addressed to
+ *   an address behind the NAT is dropped.
  * - Mappings expire after idle timeouts, refreshed by traffic both ways
- *   (RFC 4787 REQ-6); TCP mappings follow the connection (RFC 5382 §5).
+ *   (RFC 4787 REQ-6); TCP mappings follow their connections (RFC 5382 §5),
+ *   each tracked on its own, and only a RST a TCP endpoint would accept
+ *   (RFC 5961 §3.2) ends one.
+ * - The router's own sockets and the mappings keep apart: the NAT skips
+ *   the router's endpoints when it picks a port, the stack's ephemeral
+ *   ports skip the NAT's (ib_nat_port_taken); where a port is shared all
+ *   the same (a forward set on it, a socket bound to it), a datagram for
+ *   exactly a socket of the router (a TCP connection's 4-tuple, a UDP
+ *   socket bound to the public address) is the router's, and one a
+ *   mapping's filter refuses goes to the router's socket on the port.
  * - Fragments are reassembled before translation (RFC 4787 REQ-14), then
- *   fragmented again to the outgoing MTU if needed.
+ *   fragmented again to the outgoing MTU if needed. A translated datagram
+ *   that may be fragmented (DF clear) leaves with an IP ID of the router's
+ *   (RFC 6864): the inside hosts' IDs would collide behind one address.
+ * - ICMP queries with an identifier (echo, timestamp, information, address
+ *   mask) are mapped by it (RFC 5508 REQ-1).
  * - Hairpinning (RFC 4787 REQ-9, RFC 5382 REQ-8): an inside host reaching
  *   another through the public address sees its public endpoint.
  * - ICMP errors are translated both ways with the datagram they quote
- *   (RFC 5508 REQ-3 to REQ-6); they never refresh nor remove a mapping. */
+ *   (RFC 5508 REQ-3 to REQ-6), hairpinned ones included (RFC 5508 §7);
+ *   they never refresh nor remove a mapping. */
 #ifndef INETBOX_NAT_H
 #define INETBOX_NAT_H
 
@@ -37,6 +56,7 @@ struct ib_nat_config {
     ib_time tcp_trans_timeout;   /* RFC 5382 REQ-5: transitory (SYN only, after FINs/RST): 4 min */
     ib_time icmp_timeout;        /* RFC 5508 REQ-2: >= 60 s; default 60 s */
     uint16_t port_min, port_max; /* public ports handed out; default 1024..65535 */
+    uint32_t max_peers;          /* outside endpoints a mapping remembers; default 64 */
 };
 /* The defaults meet the RFC minima. A field left 0 takes its default;
  * shorter timeouts are accepted, for experiments. */
@@ -63,7 +83,13 @@ enum ib_nat_filter {
 };
 void ib_nat_set_filter(struct ib_nat *n, enum ib_nat_filter f);
 
-/* What the NAT knows of a mapping's TCP connection (RFC 5382 §5). */
+/* True if s translates and a mapping holds public port `port` of proto:
+ * the stack's port choices (ephemeral UDP and TCP ports, a resolver's
+ * random port) skip such ports, whose replies would go to the inside. */
+bool ib_nat_port_taken(const struct ib_stack *s, uint8_t proto, uint16_t port);
+
+/* What the NAT knows of a TCP connection (RFC 5382 §5); a mapping's state
+ * is its liveliest connection's. */
 enum ib_nat_tcp_state {
     IB_NAT_TCP_NONE,        /* not TCP */
     IB_NAT_TCP_OPENING,     /* SYN seen one way only (or none): transitory */

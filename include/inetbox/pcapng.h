@@ -30,12 +30,12 @@ int ib_pcapng_close(struct ib_pcapng *pc);
 
 /* Writes one file at path capturing the frames of nif alone (interface 0,
  * named "node:ifname"): outbound when it sends one (IB_EV_WIRE_TX),
- * inbound when it receives one (IB_EV_WIRE_RX). Attaches itself to tr and
- * makes tr nif's environment's trace bus (env->trace), as ib_world_observe
- * does. Timestamps are env->epoch + t when env->live. NULL on failure
- * (errno set). Close it with ib_pcapng_close(). */
-struct ib_pcapng *ib_pcapng_open_netif(struct ib_trace *tr, const struct ib_netif *nif,
-                                       const char *path);
+ * inbound when it receives one (IB_EV_WIRE_RX). Attaches itself to the
+ * trace bus nif's environment uses (env->trace; ib_live_trace gives a live
+ * loop one). Timestamps are env->epoch + t when env->live. NULL on failure
+ * (errno set; EINVAL if the environment has no trace bus). Close it with
+ * ib_pcapng_close(). */
+struct ib_pcapng *ib_pcapng_open_netif(const struct ib_netif *nif, const char *path);
 
 /* Low-level writers, also used by live mode. */
 int ib_pcapng_write_shb(FILE *f);

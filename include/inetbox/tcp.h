@@ -142,6 +142,15 @@ void ib_tcp_close(struct ib_tcp *c);
 /* Sends RST (if synchronized) and frees the connection. */
 void ib_tcp_abort(struct ib_tcp *c);
 
+/* Connections of s that are not closed, those the stack finishes after
+ * ib_tcp_close() included (listeners and the TIME_WAIT records left by
+ * closed connections are not: they need nothing more from the peer). */
+size_t ib_tcp_count(const struct ib_stack *s);
+/* Aborts (ib_tcp_abort) every connection of s the application has closed
+ * and the stack is still finishing, as an exiting host must: a peer then
+ * gets a RST instead of waiting on silence. Returns how many. */
+size_t ib_tcp_abort_closed(struct ib_stack *s);
+
 enum ib_tcp_state ib_tcp_get_state(const struct ib_tcp *c);
 void ib_tcp_endpoints(const struct ib_tcp *c, ib_ip4 *laddr, uint16_t *lport, ib_ip4 *raddr,
                       uint16_t *rport);

@@ -17,6 +17,7 @@
     X(LINK_QUEUE_FULL, 1, "link queue full")                                                       \
     X(LINK_LOSS, 1, "lost on the wire")                                                            \
     X(ETH_TRUNCATED, 2, "truncated ethernet frame")                                                \
+    X(ETH_TOO_BIG, 2, "frame longer than the MTU")                                                 \
     X(ETH_NOT_FOR_US, 2, "frame for another host")                                                 \
     X(ETH_UNKNOWN_TYPE, 2, "unknown ethertype")                                                    \
     X(ETH_BAD_SRC, 2, "bad source MAC")                                                            \
@@ -72,6 +73,7 @@
     X(NAT_NO_MAPPING, 3, "unsolicited inbound: no NAT mapping")                                    \
     X(NAT_NO_PORTS, 3, "NAT has no free public port")                                              \
     X(NAT_UNTRANSLATABLE, 3, "datagram NAT cannot translate")                                    \
+    X(NAT_TO_INSIDE, 3, "from outside to an inside address")                                       \
     X(DHCP_MALFORMED, 7, "malformed DHCP message")                                                 \
     X(DHCP_IGNORED, 7, "DHCP message not for us")                                                  \
     X(DNS_MALFORMED, 7, "malformed DNS message")                                                   \
@@ -290,6 +292,10 @@ struct ib_trace {
 
 /* Attaches an observer; returns IB_ERR_NOMEM when all slots are taken. */
 int ib_trace_attach(struct ib_trace *tr, ib_observer_fn fn, void *ctx);
+/* Removes the observer attached with fn and ctx (the others keep their
+ * order); nothing if there is none. Call it before freeing ctx while the
+ * bus may still emit. */
+void ib_trace_detach(struct ib_trace *tr, ib_observer_fn fn, void *ctx);
 void ib_trace_dispatch(struct ib_trace *tr, const struct ib_event *ev);
 
 static inline bool ib_tracing(const struct ib_env *env) { return env->trace != NULL; }

@@ -4,11 +4,14 @@
  * before the TAP is touched); live_run.c runs them. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "inetbox/dhcp.h"
 #include "inetbox/dns_server.h"
 #include "inetbox/http.h"
 #include "live_cli.h"
@@ -22,19 +25,27 @@ static const char live_usage[] =
     "service uses are closed: TCP answers RST, UDP ICMP port unreachable.\n"
     "Needs root (CAP_NET_ADMIN) for the TAP device. Prints\n"
     "\"inetbox live: ready on TAP NAME, ADDRESS/PREFIX\" on standard error\n"
-    "once the address is configured and the services listen; SIGINT or\n"
-    "SIGTERM stops it cleanly (\"inetbox live: stopped (signal)\").\n"
+    "once the address is configured and the services listen. SIGINT or\n"
+    "SIGTERM stops it cleanly (\"inetbox live: stopped (signal)\"): the HTTP\n"
+    "server finishes the responses it is sending and closes each connection\n"
+    "after its response, the other services close theirs; up to 10 s are\n"
+    "given for that (a second signal cuts it short), then what is still open\n"
+    "is reset, so the other side never waits on silence.\n"
     "\n"
     "The device:\n"
-    "  --tap NAME            the TAP device (default ib0); created if missing and\n"
-    "                        then removed on exit; an existing one stays\n"
+    "  --tap NAME            the TAP device (default ib0; 1 to 15 characters, no\n"
+    "                        '/', ':', '%' or blanks). Created if missing, brought\n"
+    "                        up, and removed on exit; one that exists is used as it\n"
+    "                        is (up or down, its own MTU and addresses) and stays\n"
     "                          --tap ibt0\n"
-    "  --host-addr A/P       give the Linux side of the TAP this address and bring\n"
-    "                        it up   --host-addr 10.99.0.1/24\n"
+    "  --host-addr A/P       give the Linux side of a TAP we create this address\n"
+    "                        (refused for one that exists: use ip addr)\n"
+    "                          --host-addr 10.99.0.1/24\n"
     "  --mac MAC             our MAC address (default 02: and 5 random bytes)\n"
     "                          --mac 02:00:00:00:99:02\n"
-    "  --mtu N               the link's MTU, 68 to 9000 (default 1500), also set on\n"
-    "                        the TAP   --mtu 9000\n"
+    "  --mtu N               the link's MTU, 68 to 65521, set on a TAP we create\n"
+    "                        (refused for one that exists: use ip link; default the\n"
+    "                        device's own, 1500 when new)   --mtu 9000\n"
     "\n"
     "Our address (one of --addr and --dhcp):\n"
     "  --addr A/P            a static address   --addr 10.99.0.2/24\n"
@@ -55,9 +66,10 @@ static const char live_usage[] =
     "                        the zone in the master file FILE   --dns-zone example.zone\n"
     "  --dns-origin NAME     the zone's name (default: FILE's $ORIGIN line)\n"
     "                          --dns-origin example.com.\n"
-    "  --dhcp-server FIRST-LAST  a DHCP server leasing FIRST to LAST (needs --addr;\n"
-    "                        offers --gw as router and, with --dns-zone, our address\n"
-    "                        as DNS server)   --dhcp-server 10.99.0.100-10.99.0.199\n"
+    "  --dhcp-server FIRST-LAST  a DHCP server leasing FIRST to LAST, at most 65536\n"
+    "                        addresses (needs --addr; offers --gw as router and, with\n"
+    "                        --dns-zone, our address as DNS server)\n"
+    "                          --dhcp-server 10.99.0.100-10.99.0.199\n"
     "\n"
     "Client actions (repeatable; run one after another, in the order given):\n"
     "  --fetch URL           GET URL with the browser (DNS through --dns)\n"
@@ -297,6 +309,10 @@ static bool port_clash(const struct live_opts *o, char *what, size_t cap)
         snprintf(what, cap, "--udp-echo and --dhcp-server both want UDP port 67");
         return true;
     }
+    if (o->udp_echo && o->dhcp && o->udp_echo == 68) {
+        snprintf(what, cap, "--udp-echo and --dhcp (the client) both want UDP port 68");
+        return true;
+    }
     return false;
 }
 
@@ -311,11 +327,19 @@ static int check(struct live_opts *o, const char *origin)
         return cli_usage_error("live", "--gw goes with --addr (a DHCP lease names the gateway)");
     if (o->has_gw && ((o->gw ^ o->addr) & ib_ip4_mask(o->plen)))
         return cli_usage_error("live", "the gateway --gw must be on --addr's network");
+    if (o->cfg.host_addr && o->has_addr && o->cfg.host_ip == o->addr)
+        return cli_usage_error("live", "--host-addr is Linux's address on the TAP: it must differ "
+                                       "from ours (--addr)");
     if (o->dhcp_server) {
         ib_ip4 m = ib_ip4_mask(o->plen);
         if (!o->has_addr) return cli_usage_error("live", "--dhcp-server needs a static --addr");
         if (((o->pool_first ^ o->addr) & m) || ((o->pool_last ^ o->addr) & m))
             return cli_usage_error("live", "the --dhcp-server pool must lie in --addr's network");
+        uint64_t size = (uint64_t)o->pool_last - o->pool_first + 1;
+        if (size > IB_DHCP_MAX_POOL)
+            return cli_usage_error("live",
+                                   "the --dhcp-server pool holds %llu addresses, at most %u",
+                                   (unsigned long long)size, IB_DHCP_MAX_POOL);
     }
     if (origin && !o->zone_file)
         return cli_usage_error("live", "--dns-origin goes with --dns-zone");
@@ -323,6 +347,11 @@ static int check(struct live_opts *o, const char *origin)
     struct stat st;
     if (o->http_dir && (stat(o->http_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
         return cli_usage_error("live", "--http: %s is not a directory", o->http_dir);
+    /* the server opens it the same way once the TAP is up */
+    int dir = o->http_dir ? open(o->http_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (o->http_dir && dir < 0)
+        return cli_usage_error("live", "--http: cannot open %s: %s", o->http_dir, strerror(errno));
+    if (dir >= 0) close(dir);
     for (uint32_t i = 0; i < o->n_act; i++) {
         const struct live_action *a = &o->act[i];
         struct ib_url u;
@@ -345,9 +374,8 @@ static int parse_option(struct live_opts *o, int opt, const char *arg, const cha
     case OPT_TAP:
         o->cfg.tap = arg;
         if (!ib_live_tap_name_ok(arg))
-            return bad("%s wants an interface name (1 to 15 characters, no '/', ':' or "
-                       "blanks), not '%s'",
-                       "--tap", arg);
+            return cli_usage_error("live", "--tap wants an interface name (%s), not '%s'",
+                                   IB_LIVE_TAP_NAME_RULE, arg);
         return CLI_OK;
     case OPT_HOST_ADDR:
         o->cfg.host_addr = true;

@@ -1,9 +1,12 @@
 /* Running `inetbox live`: the TAP and the stack (ib_live), the observers
  * the options asked for, the address (static or from a DHCP lease), the
  * services, then the client actions one after another. Shutting down is
- * the reverse: actions cancelled, services stopped (their connections get
- * a FIN, not a reset), a short linger so that the FINs and last ACKs go
- * out, then the TAP closed. */
+ * the reverse, gracefully: actions cancelled; the HTTP server drained (no
+ * new connection, each one closed after the response it is sending) and
+ * the other services stopped (their connections get a FIN after what TCP
+ * holds, not a reset); a linger of up to LIVE_LINGER while connections
+ * finish, which a second signal cuts short; then whatever is left reset,
+ * so that the peer hears a RST rather than silence, and the TAP closed. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -20,13 +23,20 @@
 #include "inetbox/http.h"
 #include "inetbox/json.h"
 #include "inetbox/report.h"
+#include "inetbox/tcp.h"
 #include "live_cli.h"
-#include "transport/tcp_int.h"
 
 #define LIVE_DHCP_WAIT IB_SEC(30)
-/* How long closing connections get to finish after the services stop. */
-#define LIVE_LINGER IB_SEC(2)
+/* How long connections get to finish after the services stop taking work:
+ * long enough for a response in progress on a LAN, short enough for an
+ * impatient ^C (a second signal ends it at once). */
+#define LIVE_LINGER IB_SEC(10)
 #define LIVE_LINGER_POLL IB_MS(20)
+/* timeout(1) delivers one SIGTERM twice, to the command and to its
+ * process group: a repeat that quick is the same signal, not a second. */
+#define LIVE_SIGNAL_REPEAT IB_MS(500)
+/* After the resets: many round trips of a LAN, unnoticeable at exit. */
+#define LIVE_RESET_GRACE IB_MS(100)
 /* A fetched body is kept whole before it is saved: 100 MB downloads must fit. */
 #define LIVE_MAX_BODY ((size_t)1 << 31)
 
@@ -61,6 +71,9 @@ struct live {
     struct ib_dns_lookup *lookup;
     struct ib_ping ping;
     uint32_t failed;
+    bool nomem;     /* an action could not be scheduled: the run ends */
+    bool signalled; /* the run ended on a signal ... */
+    ib_time sig_at; /* ... at this time */
 };
 
 static void info(const struct live *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -85,13 +98,23 @@ static const char *action_name(enum live_action_kind k)
     return k == LIVE_FETCH ? "fetch" : k == LIVE_RESOLVE ? "resolve" : "ping";
 }
 
+/* The next action starts from the loop, not from inside the callback of
+ * the one that ended; without the timer nothing would start it, so the run
+ * ends instead. */
+static void schedule_step(struct live *r)
+{
+    if (ib_timer_arm(r->env, &r->step, ib_now(r->env)) == 0) return;
+    r->nomem = true;
+    ib_live_stop(r->l);
+}
+
 /* An action is over: its line is printed; the next starts from the loop. */
 static void action_done(struct live *r, bool ok)
 {
     fflush(stdout);
     if (!ok) r->failed++;
     r->busy = false;
-    ib_timer_arm(r->env, &r->step, ib_now(r->env));
+    schedule_step(r);
 }
 
 static void on_fetched(void *arg, const struct ib_http_result *res)
@@ -212,7 +235,6 @@ static void cancel_actions(struct live *r, const char *why)
 static int open_observers(struct live *r)
 {
     const struct live_opts *o = r->o;
-    struct ib_trace *tr = ib_live_trace(r->l);
     r->td.out = stdout;
     if (o->trace && ib_live_observe(r->l, ib_tcpdump_journey_observer, &r->td) != 0) goto nomem;
     if (o->json) {
@@ -224,9 +246,12 @@ static int open_observers(struct live *r)
         r->json = ib_json_new(r->json_file);
         if (!r->json || ib_live_observe(r->l, ib_json_observe, r->json) != 0) goto nomem;
     }
-    if (o->pcap && !(r->pcap = ib_pcapng_open_netif(tr, r->nif, o->pcap))) {
-        fprintf(stderr, "inetbox live: cannot write %s: %s\n", o->pcap, strerror(errno));
-        return CLI_FAIL;
+    if (o->pcap) {
+        ib_live_trace(r->l); /* the bus the pcapng writer attaches itself to */
+        if (!(r->pcap = ib_pcapng_open_netif(r->nif, o->pcap))) {
+            fprintf(stderr, "inetbox live: cannot write %s: %s\n", o->pcap, strerror(errno));
+            return CLI_FAIL;
+        }
     }
     if (o->story) {
         r->story = ib_story_new(r->s->node.name, o->act[0].arg);
@@ -260,8 +285,14 @@ static int write_report(struct live *r)
     return rc;
 }
 
+/* Each observer leaves the bus before it is freed: closing the loop still
+ * emits (the stack's last events). */
 static int close_observers(struct live *r)
 {
+    ib_live_unobserve(r->l, ib_tcpdump_journey_observer, &r->td);
+    ib_live_unobserve(r->l, ib_json_observe, r->json);
+    ib_live_unobserve(r->l, ib_story_observe, r->story);
+    ib_live_unobserve(r->l, ib_report_observe, r->report);
     int rc = write_report(r);
     ib_report_free(r->report);
     fflush(stdout);
@@ -290,6 +321,12 @@ static void on_bound(struct ib_dhcp_client *c, const struct ib_dhcp_lease *lease
     }
 }
 
+static void note_signal(struct live *r)
+{
+    r->signalled = true;
+    r->sig_at = ib_now(r->env);
+}
+
 /* The address: static, or the first DHCP lease. CLI_OK, or CLI_FAIL after
  * saying why; *sig is set if a signal came first. */
 static int configure(struct live *r, bool *sig)
@@ -313,6 +350,7 @@ static int configure(struct live *r, bool *sig)
         info(r, "waiting for a DHCP lease on %s", r->nif->name);
         enum ib_live_stop st = ib_live_run(r->l, ib_now(r->env) + LIVE_DHCP_WAIT);
         if (st == IB_LIVE_SIGNAL) {
+            note_signal(r);
             *sig = true;
             return CLI_OK;
         }
@@ -329,14 +367,25 @@ static int configure(struct live *r, bool *sig)
     return CLI_OK;
 }
 
+/* The options were checked against each other (cmd_live.c), so a port is
+ * only taken if something else on the stack holds it. */
+static int service_failed(const char *what, uint16_t port, const char *why)
+{
+    fprintf(stderr, "inetbox live: cannot start the %s on port %u: %s\n", what, port, why);
+    return CLI_FAIL;
+}
+
+#define PORT_OR_MEMORY "port is in use or memory ran out"
+
 static int start_services(struct live *r)
 {
     struct live_opts *o = r->o;
     struct ib_stack *s = r->s;
     if (o->zone) {
         r->dns = ib_dns_auth_start(s, 53);
-        if (!r->dns) goto fail;
-        if (ib_dns_auth_add_zone(r->dns, o->zone) != 0) goto fail;
+        if (!r->dns) return service_failed("DNS server", 53, "the UDP or TCP " PORT_OR_MEMORY);
+        if (ib_dns_auth_add_zone(r->dns, o->zone) != 0)
+            return service_failed("DNS server", 53, "out of memory for the zone");
         info(r, "DNS server on port 53 for %s.", ib_dns_zone_origin(o->zone));
         o->zone = NULL; /* the server's now */
     }
@@ -348,55 +397,89 @@ static int start_services(struct live *r)
             cfg.dns[0] = o->addr;
             cfg.n_dns = 1;
         }
-        if (!(r->dhcps = ib_dhcp_server_start(s, r->nif, &cfg))) goto fail;
+        if (!(r->dhcps = ib_dhcp_server_start(s, r->nif, &cfg)))
+            return service_failed("DHCP server", 67, "the " PORT_OR_MEMORY);
         char a[IB_IP4_STRLEN], b[IB_IP4_STRLEN];
         info(r, "DHCP server leasing %s-%s", ib_ip4_str(o->pool_first, a),
              ib_ip4_str(o->pool_last, b));
     }
     if (o->http_dir) {
-        if (!(r->http = ib_http_server_start_dir(s, o->http_port, o->http_dir, NULL))) goto fail;
+        if (!(r->http = ib_http_server_start_dir(s, o->http_port, o->http_dir, NULL)))
+            return service_failed("HTTP server", o->http_port,
+                                  "the directory cannot be opened, or the " PORT_OR_MEMORY);
         info(r, "HTTP server on port %u for %s", o->http_port, o->http_dir);
     }
     if (o->tcp_echo) {
-        if (!(r->tcp_echo = ib_tcp_echo_start(s, o->tcp_echo))) goto fail;
+        if (!(r->tcp_echo = ib_tcp_echo_start(s, o->tcp_echo)))
+            return service_failed("TCP echo", o->tcp_echo, "the " PORT_OR_MEMORY);
         info(r, "TCP echo on port %u", o->tcp_echo);
     }
     if (o->udp_echo) {
-        if (!(r->udp_echo = ib_udp_echo_start(s, o->udp_echo))) goto fail;
+        if (!(r->udp_echo = ib_udp_echo_start(s, o->udp_echo)))
+            return service_failed("UDP echo", o->udp_echo, "the " PORT_OR_MEMORY);
         info(r, "UDP echo on port %u", o->udp_echo);
     }
     if (o->tcp_discard) {
-        if (!(r->tcp_discard = ib_tcp_discard_start(s, o->tcp_discard))) goto fail;
+        if (!(r->tcp_discard = ib_tcp_discard_start(s, o->tcp_discard)))
+            return service_failed("TCP discard", o->tcp_discard, "the " PORT_OR_MEMORY);
         info(r, "TCP discard on port %u", o->tcp_discard);
     }
     return CLI_OK;
-fail:
-    fprintf(stderr, "inetbox live: cannot start the services (out of memory)\n");
-    return CLI_FAIL;
 }
 
-/* In the reverse order of starting; each stop takes NULL. */
-static void stop_services(struct live *r)
+/* The services take no more work: the HTTP server drains, the others stop
+ * (each stop takes NULL; the DHCP client keeps the address until the end,
+ * the connections need it). */
+static void quiesce(struct live *r)
 {
     ib_tcp_discard_stop(r->tcp_discard);
     ib_udp_echo_stop(r->udp_echo);
     ib_tcp_echo_stop(r->tcp_echo);
-    ib_http_server_stop(r->http);
     ib_dhcp_server_stop(r->dhcps);
     ib_dns_auth_stop(r->dns);
-    ib_dhcp_client_stop(r->dhcpc);
+    r->tcp_discard = NULL;
+    r->udp_echo = NULL;
+    r->tcp_echo = NULL;
+    r->dhcps = NULL;
+    r->dns = NULL;
+    if (r->http) ib_http_server_drain(r->http);
 }
 
-/* Connections the services or actions closed may still have a FIN or the
- * last ACK to exchange (TIME_WAIT needs nothing more from the peer). */
+/* Connections closing (a drained response still being sent, a FIN or the
+ * last ACK to exchange; TIME_WAIT needs nothing more from the peer) get up
+ * to LIVE_LINGER. */
 static void linger(struct live *r)
 {
+    size_t n = ib_tcp_count(r->s);
+    if (n == 0) return;
+    info(r, "waiting up to %d s for %zu connection%s to finish (a second signal ends it)",
+         (int)(LIVE_LINGER / IB_SEC(1)), n, n == 1 ? "" : "s");
     ib_time end = ib_now(r->env) + LIVE_LINGER;
-    while (r->s->tcp && r->s->tcp->n_conns > 0 && ib_now(r->env) < end) {
+    while (ib_tcp_count(r->s) > 0 && ib_now(r->env) < end) {
         ib_time until = ib_now(r->env) + LIVE_LINGER_POLL;
         enum ib_live_stop st = ib_live_run(r->l, until < end ? until : end);
-        if (st == IB_LIVE_SIGNAL || st == IB_LIVE_ERROR) return;
+        if (st == IB_LIVE_ERROR) return;
+        if (st == IB_LIVE_SIGNAL &&
+            !(r->signalled && ib_now(r->env) - r->sig_at < LIVE_SIGNAL_REPEAT))
+            return;
     }
+}
+
+/* What the linger left is reset (RFC 9293 §3.10.5), then the address goes. */
+static void stop_services(struct live *r)
+{
+    ib_http_server_stop(r->http);
+    r->http = NULL;
+    size_t n = ib_tcp_abort_closed(r->s);
+    if (n) {
+        info(r, "reset %zu connection%s still open", n, n == 1 ? "" : "s");
+        /* A RST in the peer's window but not at its RCV.NXT (data of ours
+         * still in flight) draws a challenge ACK (RFC 5961 §3.2), which the
+         * closed port answers with a RST the peer takes: stay for it. */
+        ib_live_run(r->l, ib_now(r->env) + LIVE_RESET_GRACE);
+    }
+    ib_dhcp_client_stop(r->dhcpc);
+    r->dhcpc = NULL;
 }
 
 /* Runs until the actions are done, the duration is over or a signal. */
@@ -404,15 +487,23 @@ static int run(struct live *r)
 {
     const struct live_opts *o = r->o;
     ib_time deadline = o->duration ? ib_now(r->env) + o->duration : IB_TIME_NEVER;
-    ib_timer_arm(r->env, &r->step, ib_now(r->env));
+    schedule_step(r);
     enum ib_live_stop st = ib_live_run(r->l, deadline);
     if (st == IB_LIVE_ERROR) {
         fprintf(stderr, "inetbox live: the TAP failed: %s\n", ib_live_error(r->l));
         cancel_actions(r, "the TAP failed");
         return CLI_FAIL;
     }
+    if (r->nomem) {
+        fprintf(stderr, "inetbox live: out of memory\n");
+        cancel_actions(r, "out of memory");
+        return CLI_FAIL;
+    }
     cancel_actions(r, st == IB_LIVE_SIGNAL ? "interrupted" : "not done within --duration");
-    if (st == IB_LIVE_SIGNAL) fprintf(stderr, "inetbox live: stopped (signal)\n");
+    if (st == IB_LIVE_SIGNAL) {
+        note_signal(r);
+        fprintf(stderr, "inetbox live: stopped (signal)\n");
+    }
     return CLI_OK;
 }
 
@@ -452,8 +543,9 @@ int live_run(struct live_opts *o)
                 ib_ip4_str(r.nif->addr, a), r.nif->plen);
         rc = run(&r);
     }
-    stop_services(&r);
+    quiesce(&r);
     linger(&r);
+    stop_services(&r);
     print_story(&r);
     if (r.report) ib_report_snapshot(r.report);
     if (close_observers(&r) != CLI_OK) rc = CLI_FAIL;

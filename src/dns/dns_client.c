@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "inetbox/nat.h"
+
 /* RFC 5452 §9.2: "53, or 1024 and above"; RFC 6056 §3.2: above the
  * well-known ports. */
 #define PORT_MIN 1024u
@@ -78,6 +80,9 @@ static int bind_random(struct ib_stack *s, struct ib_udp_pcb *u)
 {
     for (int i = 0; i < PORT_TRIES; i++) {
         uint16_t port = (uint16_t)(PORT_MIN + ib_rng_below(&s->node.rng, 65536 - PORT_MIN));
+        /* On a NAT router, a port a mapping holds would hand our answers
+         * to an inside host. */
+        if (ib_nat_port_taken(s, IB_IPPROTO_UDP, port)) continue;
         if (ib_udp_bind(s, u, IB_IP4_ANY, port) == 0) return 0;
     }
     return ib_udp_bind(s, u, IB_IP4_ANY, 0);

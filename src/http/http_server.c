@@ -15,7 +15,12 @@
  * body shorter than its Content-Length, RFC 9112 §8); one that grows is
  * sent only up to the length announced. A connection that makes no
  * progress for the idle timeout is closed (RFC 9112 §9.5 lets a server
- * close an idle connection at any time). */
+ * close an idle connection at any time).
+ *
+ * Draining (a graceful shutdown) closes the listener and then each
+ * connection as soon as it holds no response in progress: an idle one at
+ * once, a busy one once its response is all handed to TCP, each with the
+ * same half-close as a response that ends the connection. */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -63,6 +68,7 @@ struct ib_http_server {
     struct ib_tcp *listener;
     ib_time idle;
     uint32_t max_conns, n_conns;
+    bool draining; /* no new connection or request: each ends after its response */
     size_t head_cap;
     struct conn *conns;
     struct res *res;
@@ -320,7 +326,7 @@ static void handle_request(struct conn *k)
     }
     /* RFC 9112 §9.3: persistence as the request asks; and after a 400 the
      * client is not trusted with another request. */
-    k->close_after = !m->keep_alive || status == 400;
+    k->close_after = !m->keep_alive || status == 400 || k->srv->draining;
     respond(k, &r, status, &c, head, m->minor == 0 && !k->close_after);
 }
 
@@ -383,6 +389,15 @@ static int pump(struct conn *k)
 
 /* Moves the connection along as far as it can go: finishes the response
  * in progress, then reads and answers the next request. */
+/* RFC 9112 §9.6: close our half first, then read (and drop) until the
+ * client closes, lest a reset destroy the response. */
+static void conn_half_close(struct conn *k)
+{
+    ib_tcp_shutdown(k->tcp);
+    k->closing = true;
+    k->in_off = k->in_len;
+}
+
 static void conn_run(struct conn *k)
 {
     for (;;) {
@@ -395,12 +410,7 @@ static void conn_run(struct conn *k)
             if (r == 0) return; /* the writable callback resumes */
             k->busy = false;
             body_release(k);
-            if (k->close_after) {
-                /* RFC 9112 §9.6: close our half first, then read until
-                 * the client closes, lest a reset destroy the response. */
-                ib_tcp_shutdown(k->tcp);
-                k->closing = true;
-            }
+            if (k->close_after) conn_half_close(k);
         }
         if (k->in_off == k->in_len) {
             long n = ib_tcp_recv(k->tcp, k->in, sizeof(k->in));
@@ -576,10 +586,29 @@ struct ib_http_server *ib_http_server_start_dir(struct ib_stack *s, uint16_t por
     return server_listen(h, port);
 }
 
+void ib_http_server_drain(struct ib_http_server *h)
+{
+    if (h->draining) return;
+    h->draining = true;
+    ib_tcp_close(h->listener);
+    h->listener = NULL;
+    for (struct conn *k = h->conns; k; k = k->next) {
+        if (k->busy)
+            k->close_after = true; /* conn_run half-closes after the response */
+        else if (!k->closing)
+            conn_half_close(k); /* RFC 9112 §9.6: idle, so nothing is cut short */
+    }
+}
+
+size_t ib_http_server_conns(const struct ib_http_server *h)
+{
+    return h->n_conns;
+}
+
 void ib_http_server_stop(struct ib_http_server *h)
 {
     if (!h) return;
-    ib_tcp_close(h->listener);
+    if (h->listener) ib_tcp_close(h->listener);
     while (h->conns)
         conn_end(h->conns);
     server_free(h);

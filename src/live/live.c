@@ -10,6 +10,7 @@
 #include "inetbox/live.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +50,8 @@ struct ib_live {
     int64_t mono0; /* CLOCK_MONOTONIC at time 0, ns */
     ib_time armed; /* where the timerfd is set, IB_TIME_NEVER if disarmed */
     uint32_t frame_max;
+    /* frame_max + 1 bytes: what of a frame a pooled packet cannot hold */
+    uint8_t *spill;
     int signo;
     char error[128];
 };
@@ -134,7 +138,8 @@ static int loop_open(struct ib_live *l)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &set, &l->oldmask) != 0) return set_error(l, "sigprocmask", errno);
+    int e = pthread_sigmask(SIG_BLOCK, &set, &l->oldmask);
+    if (e != 0) return set_error(l, "pthread_sigmask", e);
     l->masked = true;
     l->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (l->sfd < 0) return set_error(l, "signalfd", errno);
@@ -178,6 +183,11 @@ struct ib_live *ib_live_open_fd(int fd, const struct ib_live_config *cfg, char *
     }
     if (loop_open(l) != 0) goto fail;
     l->frame_max = mtu + IB_ETH_HLEN + LIVE_VLAN_SLACK;
+    l->spill = malloc(l->frame_max + 1);
+    if (!l->spill) {
+        snprintf(l->error, sizeof(l->error), "out of memory");
+        goto fail;
+    }
     l->mono0 = clock_ns(CLOCK_MONOTONIC);
     l->env.epoch = clock_ns(CLOCK_REALTIME);
     ib_stack_init(&l->stack, &l->env, "inetbox", 0, rnd[0], NULL);
@@ -202,25 +212,57 @@ fail:
     return NULL;
 }
 
+/* The MTU of the link, checked before anything is built on the device; 0
+ * with "cannot use TAP" in err if the device does not fit. */
+static uint16_t tap_mtu(const char *name, bool created, const struct ib_live_config *cfg, char *err,
+                        size_t errlen)
+{
+    /* A device that existed is someone else's: changing it would outlive us. */
+    if (!created && (cfg->mtu || cfg->host_addr)) {
+        snprintf(err, errlen,
+                 "cannot use TAP %s: it exists, and inetbox sets the MTU and the host address "
+                 "only on a TAP it creates (configure %s with ip link and ip addr instead)",
+                 name, name);
+        return 0;
+    }
+    /* The device's own MTU bounds the frames it hands us. */
+    uint32_t mtu = cfg->mtu ? cfg->mtu : ib_tap_get_mtu(name);
+    if (mtu < IB_LIVE_MTU_MIN || mtu > IB_LIVE_MTU_MAX) {
+        snprintf(err, errlen, "cannot use TAP %s: its MTU (%u) is not in %u to %u", name,
+                 (unsigned)mtu, IB_LIVE_MTU_MIN, IB_LIVE_MTU_MAX);
+        return 0;
+    }
+    return (uint16_t)mtu;
+}
+
+/* The Linux side of a device we created: its MTU and address as asked, and
+ * up (a TAP that is down fails every write with EIO). */
+static int tap_setup(const char *name, const struct ib_live_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->mtu && ib_tap_set_mtu(name, cfg->mtu, err, errlen) != 0) return -1;
+    if (cfg->host_addr && ib_tap_set_addr(name, cfg->host_ip, cfg->host_plen, err, errlen) != 0)
+        return -1;
+    return ib_tap_up(name, err, errlen);
+}
+
 struct ib_live *ib_live_open(const struct ib_live_config *cfg, char *err, size_t errlen)
 {
-    const char *name = cfg->tap ? cfg->tap : IB_LIVE_DEFAULT_TAP;
+    char name[IB_IFNAME_MAX];
     bool created = false;
-    int fd = ib_tap_open(name, &created, err, errlen);
+    int fd = ib_tap_open(cfg->tap ? cfg->tap : IB_LIVE_DEFAULT_TAP, name, &created, err, errlen);
     if (fd < 0) return NULL;
     struct ib_live_config c = *cfg;
+    c.tap = name;
     c.host_addr = false;
-    /* A device that exists may have another MTU than Ethernet's: the
-     * frames it hands us can be that large. */
+    c.mtu = tap_mtu(name, created, cfg, err, errlen);
     if (!c.mtu) {
-        uint16_t mtu = ib_tap_get_mtu(name);
-        if (mtu >= IB_LIVE_MTU_MIN && mtu <= IB_LIVE_MTU_MAX) c.mtu = mtu;
+        close(fd);
+        return NULL;
     }
     struct ib_live *l = ib_live_open_fd(fd, &c, err, errlen);
     if (!l) return NULL;
     l->created = created;
-    if ((cfg->mtu && ib_tap_set_mtu(name, cfg->mtu, err, errlen) != 0) ||
-        (cfg->host_addr && ib_tap_set_addr(name, cfg->host_ip, cfg->host_plen, err, errlen) != 0)) {
+    if (created && tap_setup(name, cfg, err, errlen) != 0) {
         ib_live_close(l);
         return NULL;
     }
@@ -241,6 +283,7 @@ struct ib_env *ib_live_env(struct ib_live *l)
 }
 struct ib_trace *ib_live_trace(struct ib_live *l)
 {
+    l->env.trace = &l->trace;
     return &l->trace;
 }
 bool ib_live_created(const struct ib_live *l)
@@ -267,6 +310,11 @@ int ib_live_observe(struct ib_live *l, ib_observer_fn fn, void *ctx)
     return err;
 }
 
+void ib_live_unobserve(struct ib_live *l, ib_observer_fn fn, void *ctx)
+{
+    ib_trace_detach(&l->trace, fn, ctx);
+}
+
 /* Runs what is due by the clock; returns the time it ran to. */
 static ib_time catch_up(struct ib_live *l)
 {
@@ -276,29 +324,83 @@ static ib_time catch_up(struct ib_live *l)
     return now;
 }
 
+static int read_failed(struct ib_live *l, ssize_t n, int e)
+{
+    if (n < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)) return 0;
+    /* tun.c answers EBADFD once the device is gone from under us. */
+    if (n < 0 && e == EBADFD) {
+        snprintf(l->error, sizeof(l->error), "the TAP device was deleted");
+        return -1;
+    }
+    return set_error(l, "reading the device", n == 0 ? EPIPE : e);
+}
+
+/* The frame a pooled packet held the start of, with the rest from spill,
+ * in a packet of its own size. */
+static struct ib_pkt *unspill(struct ib_live *l, struct ib_pkt *p, size_t held, size_t n)
+{
+    struct ib_pkt *big = ib_pkt_alloc(l->env.pool, IB_PKT_HEADROOM, n);
+    if (big) {
+        memcpy(big->data, p->data, held);
+        memcpy(big->data + held, l->spill, n - held);
+    }
+    ib_pkt_free(p);
+    return big;
+}
+
+/* One frame off the device into *out, or *out NULL when it was dropped.
+ * One byte more than the longest frame is asked for, so that a longer one
+ * shows itself instead of arriving cut short. A pooled packet takes the
+ * frame's start and spill the rest, so the common frame is read in place
+ * and only a jumbo one is copied. With no packet to be had the frame still
+ * leaves the device (into spill), or epoll would wake us for it forever.
+ * Returns 1, 0 when the device has no more, -1 when it failed. */
+static int rx_frame(struct ib_live *l, struct ib_pkt **out)
+{
+    *out = NULL;
+    size_t want = (size_t)l->frame_max + 1;
+    struct ib_pkt *p = ib_pkt_alloc(l->env.pool, IB_PKT_HEADROOM, 0);
+    size_t held = p ? ib_pkt_tailroom(p) : 0;
+    if (held > want) held = want;
+    struct iovec iov[2] = {{p ? p->data : NULL, held}, {l->spill, want - held}};
+    ssize_t n = readv(l->fd, iov, 2);
+    if (n <= 0) {
+        int e = errno;
+        ib_pkt_free(p);
+        return read_failed(l, n, e);
+    }
+    catch_up(l);
+    if (!p) {
+        ib_drop(&l->stack.node, &l->nif, NULL, IB_DROP_NOMEM);
+        return 1;
+    }
+    if ((size_t)n > l->frame_max) {
+        p->len = (uint32_t)held;
+        ib_drop(&l->stack.node, &l->nif, p, IB_DROP_ETH_TOO_BIG);
+        return 1;
+    }
+    if ((size_t)n > held) {
+        p = unspill(l, p, held, (size_t)n);
+        if (!p) {
+            ib_drop(&l->stack.node, &l->nif, NULL, IB_DROP_NOMEM);
+            return 1;
+        }
+    } else {
+        p->len = (uint32_t)n;
+    }
+    *out = p;
+    return 1;
+}
+
 /* Reads up to a batch of frames, each handled at the time it is read.
  * Returns 0, or -1 when the device failed or went away. */
 static int rx_batch(struct ib_live *l)
 {
     for (unsigned i = 0; i < IB_LIVE_RX_BATCH && !l->stop; i++) {
-        struct ib_pkt *p = ib_pkt_alloc(l->env.pool, IB_PKT_HEADROOM, l->frame_max);
-        if (!p) {
-            /* The frame must still leave the device, or epoll wakes us
-             * for it forever. */
-            uint8_t sink[64];
-            if (read(l->fd, sink, sizeof(sink)) < 0) return 0;
-            ib_drop(&l->stack.node, &l->nif, NULL, IB_DROP_NOMEM);
-            continue;
-        }
-        ssize_t n = read(l->fd, p->data, l->frame_max);
-        if (n <= 0) {
-            int e = errno;
-            ib_pkt_free(p);
-            if (n < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)) return 0;
-            return set_error(l, "reading the device", n == 0 ? EPIPE : e);
-        }
-        p->len = (uint32_t)n;
-        catch_up(l);
+        struct ib_pkt *p;
+        int r = rx_frame(l, &p);
+        if (r <= 0) return r;
+        if (!p) continue;
         p->journey = ib_journey_new(&l->env);
         wire_event(l, IB_EV_WIRE_RX, p);
         ib_netif_receive(&l->nif, p);
@@ -363,15 +465,21 @@ static int dispatch(struct ib_live *l, const struct epoll_event *evs, int n, enu
     return 0;
 }
 
+/* Every turn ends with the clock caught up and the stop flag checked, so
+ * that a stop from the last timers run (a DHCP lease bound in the final
+ * catch-up) is never reported as the deadline. */
 enum ib_live_stop ib_live_run(struct ib_live *l, ib_time deadline)
 {
-    l->stop = false;
-    for (;;) {
+    for (bool polled = false;; polled = true) {
         ib_time now = catch_up(l);
-        if (l->stop) return IB_LIVE_STOPPED;
+        if (l->stop) {
+            l->stop = false;
+            return IB_LIVE_STOPPED;
+        }
         /* Past the deadline the device and the signals are still polled
          * once, so that a caller running short turns never starves them. */
         bool last = now >= deadline;
+        if (last && polled) return IB_LIVE_DEADLINE;
         if (!last && arm(l, deadline) != 0) return IB_LIVE_ERROR;
         struct epoll_event evs[3];
         int n = epoll_wait(l->ep, evs, 3, last ? 0 : -1);
@@ -381,11 +489,6 @@ enum ib_live_stop ib_live_run(struct ib_live *l, ib_time deadline)
         }
         enum ib_live_stop why;
         if (dispatch(l, evs, n, &why) != 0) return why;
-        if (l->stop) return IB_LIVE_STOPPED;
-        if (last) {
-            catch_up(l);
-            return IB_LIVE_DEADLINE;
-        }
     }
 }
 
@@ -408,6 +511,7 @@ void ib_live_close(struct ib_live *l)
             ;
         close(l->sfd);
     }
-    if (l->masked) sigprocmask(SIG_SETMASK, &l->oldmask, NULL);
+    if (l->masked) pthread_sigmask(SIG_SETMASK, &l->oldmask, NULL);
+    free(l->spill);
     free(l);
 }

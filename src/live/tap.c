@@ -9,6 +9,7 @@
 #include "inetbox/live.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -26,12 +27,16 @@ static int fail(char *err, size_t errlen, const char *name, const char *what, in
     return -1;
 }
 
-/* dev_valid_name in net/core/dev.c, and ':' which marks an alias. */
+/* dev_valid_name in net/core/dev.c (no '/', no isspace() character), and
+ * two more: ':' marks an alias, and '%' makes the name a template that
+ * TUNSETIFF fills in (dev_alloc_name), so "ib%d" would be another device. */
 bool ib_live_tap_name_ok(const char *name)
 {
     size_t n = strlen(name);
-    return n > 0 && n < IFNAMSIZ && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
-           strpbrk(name, "/: \t\n") == NULL;
+    if (n == 0 || n >= IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return false;
+    for (const char *c = name; *c; c++)
+        if (*c == '/' || *c == ':' || *c == '%' || isspace((unsigned char)*c)) return false;
+    return true;
 }
 
 static void ifreq_named(struct ifreq *ifr, const char *name)
@@ -40,13 +45,12 @@ static void ifreq_named(struct ifreq *ifr, const char *name)
     memcpy(ifr->ifr_name, name, strlen(name));
 }
 
-int ib_tap_open(const char *name, bool *created, char *err, size_t errlen)
+int ib_tap_open(const char *name, char actual[IB_IFNAME_MAX], bool *created, char *err,
+                size_t errlen)
 {
     if (!ib_live_tap_name_ok(name)) {
-        snprintf(err, errlen,
-                 "cannot create TAP %s: not a valid interface name (1 to %d "
-                 "characters, no '/', ':' or blanks)",
-                 name, IFNAMSIZ - 1);
+        snprintf(err, errlen, "cannot create TAP %s: not a valid interface name (%s)", name,
+                 IB_LIVE_TAP_NAME_RULE);
         return -1;
     }
     /* A device that exists before we attach is someone else's: we leave it
@@ -74,6 +78,9 @@ int ib_tap_open(const char *name, bool *created, char *err, size_t errlen)
             fail(err, errlen, name, "TUNSETIFF", e);
         return -1;
     }
+    _Static_assert(IB_IFNAME_MAX >= IFNAMSIZ, "interface names fit");
+    memcpy(actual, ifr.ifr_name, IFNAMSIZ);
+    actual[IFNAMSIZ - 1] = '\0';
     *created = !existed;
     return fd;
 }
@@ -92,13 +99,13 @@ static int ctl(const char *name, unsigned long req, struct ifreq *ifr, const cha
     return 0;
 }
 
-uint16_t ib_tap_get_mtu(const char *name)
+uint32_t ib_tap_get_mtu(const char *name)
 {
     struct ifreq ifr;
     char err[128];
     ifreq_named(&ifr, name);
     if (ctl(name, SIOCGIFMTU, &ifr, "", err, sizeof(err)) != 0 || ifr.ifr_mtu <= 0) return 0;
-    return ifr.ifr_mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)ifr.ifr_mtu;
+    return (uint32_t)ifr.ifr_mtu;
 }
 
 int ib_tap_set_mtu(const char *name, uint16_t mtu, char *err, size_t errlen)
@@ -126,7 +133,12 @@ int ib_tap_set_addr(const char *name, ib_ip4 addr, uint8_t plen, char *err, size
     if (ctl(name, SIOCSIFADDR, &ifr, "setting the address", err, errlen)) return -1;
     ifreq_named(&ifr, name);
     set_sin(&ifr.ifr_netmask, ib_ip4_mask(plen));
-    if (ctl(name, SIOCSIFNETMASK, &ifr, "setting the netmask", err, errlen)) return -1;
+    return ctl(name, SIOCSIFNETMASK, &ifr, "setting the netmask", err, errlen);
+}
+
+int ib_tap_up(const char *name, char *err, size_t errlen)
+{
+    struct ifreq ifr;
     ifreq_named(&ifr, name);
     if (ctl(name, SIOCGIFFLAGS, &ifr, "reading the flags", err, errlen)) return -1;
     ifr.ifr_flags |= IFF_UP;

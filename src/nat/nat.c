@@ -28,6 +28,9 @@ const struct ib_nat_config ib_nat_defaults = {
     /* Ports below 1024 stay free for static forwards of well-known services. */
     .port_min = 1024,
     .port_max = 65535,
+    /* Enough for a socket talking to many servers at once (a P2P or STUN
+     * client), small enough that a mapping's memory stays bounded. */
+    .max_peers = 64,
 };
 
 #define NAT_MIN_BUCKETS 64u
@@ -43,12 +46,6 @@ static const char *const tcp_state_names[] = {
 const char *ib_nat_tcp_state_name(uint8_t state)
 {
     return state < IB_ARRAY_LEN(tcp_state_names) ? tcp_state_names[state] : "?";
-}
-
-static uint32_t nat_hash(uint8_t proto, ib_ip4 addr, uint16_t port)
-{
-    uint32_t x = addr * 0x9e3779b1u ^ ((uint32_t)port << 8 | proto) * 0x85ebca6bu;
-    return x ^ x >> 16;
 }
 
 struct nat_map *ib_nat_find_in(const struct ib_nat *n, uint8_t proto, ib_ip4 addr, uint16_t port)
@@ -139,11 +136,11 @@ static uint8_t nat_cls_of(const struct nat_map *m)
     case IB_IPPROTO_ICMP:
         return NAT_CLS_ICMP;
     default:
-        /* RFC 5382 §5: the established idle-timeout for a connection whose
-         * SYNs went both ways and that is not closed, else transitory. */
-        return m->tcp_state == IB_NAT_TCP_ESTABLISHED || m->tcp_state == IB_NAT_TCP_CLOSING
-                   ? NAT_CLS_TCP_EST
-                   : NAT_CLS_TCP_TRANS;
+        /* RFC 5382 §5: the established idle-timeout while one of its
+         * connections has seen SYNs both ways and is not closed, else
+         * transitory. */
+        return m->n_tcp[IB_NAT_TCP_ESTABLISHED] || m->n_tcp[IB_NAT_TCP_CLOSING] ? NAT_CLS_TCP_EST
+                                                                                : NAT_CLS_TCP_TRANS;
     }
 }
 
@@ -192,7 +189,7 @@ static void nat_map_free(struct ib_nat *n, struct nat_map *m)
         m->all_next->all_prev = m->all_prev;
     else
         n->all_tail = m->all_prev;
-    if (m->peers != m->peer_inline) free(m->peers);
+    ib_nat_peers_free(n, m);
     free(m);
     n->n--;
 }
@@ -213,6 +210,19 @@ static void nat_expire(struct ib_timer *t)
     if (next != IB_TIME_NEVER) ib_timer_arm(n->s->node.env, &n->timer, next);
 }
 
+/* Whether any connection or TIME_WAIT record of ts has the local end
+ * laddr:lport. A scan, but the NAT asks only when it picks a public port,
+ * and a router holds few connections of its own. */
+static bool nat_tcp_port_used(const struct ib_tcp_stack *ts, ib_ip4 laddr, uint16_t lport)
+{
+    for (uint32_t i = 0; ts->n_conns && i <= ts->hash_mask; i++)
+        for (const struct ib_tcp *c = ts->hash[i]; c; c = c->hnext)
+            if (c->lport == lport && c->laddr == laddr) return true;
+    for (const struct ib_tcp_tw *t = ts->tw_head; t; t = t->qnext)
+        if (t->lport == lport && t->laddr == laddr) return true;
+    return false;
+}
+
 bool ib_nat_local_endpoint(const struct ib_stack *s, uint8_t proto, ib_ip4 laddr, uint16_t lport,
                            ib_ip4 raddr, uint16_t rport)
 {
@@ -225,8 +235,8 @@ bool ib_nat_local_endpoint(const struct ib_stack *s, uint8_t proto, ib_ip4 laddr
         const struct ib_tcp_stack *ts = s->tcp;
         if (!ts) return false;
         if (ib_tcp_listener_find(ts, laddr, lport)) return true;
-        return raddr && (ib_tcp_lookup(ts, laddr, lport, raddr, rport) ||
-                         ib_tcp_tw_lookup(ts, laddr, lport, raddr, rport));
+        if (!raddr) return nat_tcp_port_used(ts, laddr, lport);
+        return ib_nat_local_exact(s, proto, laddr, lport, raddr, rport);
     }
     case IB_IPPROTO_ICMP:
         for (const struct ib_icmp_echo *e = s->echo; e; e = e->next)
@@ -237,8 +247,38 @@ bool ib_nat_local_endpoint(const struct ib_stack *s, uint8_t proto, ib_ip4 laddr
     }
 }
 
+bool ib_nat_local_exact(const struct ib_stack *s, uint8_t proto, ib_ip4 laddr, uint16_t lport,
+                        ib_ip4 raddr, uint16_t rport)
+{
+    if (proto == IB_IPPROTO_UDP) {
+        for (const struct ib_udp_pcb *u = s->udp; u; u = u->next)
+            if (u->lport == lport && u->laddr == laddr) return true;
+        return false;
+    }
+    const struct ib_tcp_stack *ts = s->tcp;
+    return proto == IB_IPPROTO_TCP && ts &&
+           (ib_tcp_lookup(ts, laddr, lport, raddr, rport) ||
+            ib_tcp_tw_lookup(ts, laddr, lport, raddr, rport));
+}
+
+bool ib_nat_port_taken(const struct ib_stack *s, uint8_t proto, uint16_t port)
+{
+    return s->nat && ib_nat_find_pub(s->nat, proto, port);
+}
+
+uint8_t ib_nat_map_tcp_state(const struct nat_map *m)
+{
+    if (m->proto != IB_IPPROTO_TCP) return IB_NAT_TCP_NONE;
+    static const uint8_t liveliest[] = {IB_NAT_TCP_ESTABLISHED, IB_NAT_TCP_CLOSING,
+                                        IB_NAT_TCP_OPENING, IB_NAT_TCP_CLOSED};
+    for (size_t i = 0; i < IB_ARRAY_LEN(liveliest); i++)
+        if (m->n_tcp[liveliest[i]]) return liveliest[i];
+    return IB_NAT_TCP_OPENING;
+}
+
 /* RFC 4787 REQ-3 a): no port overloading, so a public port serves one
- * mapping; nor may it shadow one of the router's own endpoints. */
+ * mapping; nor may it shadow one of the router's own endpoints, whatever
+ * their peer (the mapping may later talk to it too). */
 static bool nat_port_free(const struct ib_nat *n, uint8_t proto, uint16_t port)
 {
     return !ib_nat_find_pub(n, proto, port) &&
@@ -279,11 +319,8 @@ static struct nat_map *nat_map_insert(struct ib_nat *n, uint8_t proto, ib_ip4 ad
     m->in_addr = addr;
     m->in_port = port;
     m->pub_port = pub_port;
-    m->tcp_state = proto == IB_IPPROTO_TCP ? IB_NAT_TCP_OPENING : IB_NAT_TCP_NONE;
     m->cls = NAT_CLS_STATIC;
     m->expires = IB_TIME_NEVER;
-    m->peers = m->peer_inline;
-    m->cap_peers = NAT_PEERS_INLINE;
     nat_hash_insert(n, m);
     m->all_prev = n->all_tail;
     if (m->all_prev)
@@ -313,31 +350,6 @@ struct nat_map *ib_nat_map_new(struct ib_nat *n, uint8_t proto, ib_ip4 addr, uin
     return m;
 }
 
-bool ib_nat_peer_allowed(const struct ib_nat *n, const struct nat_map *m, ib_ip4 addr)
-{
-    if (n->filter == IB_NAT_FILTER_INDEPENDENT || m->cls == NAT_CLS_STATIC) return true;
-    for (uint32_t i = 0; i < m->n_peers; i++)
-        if (m->peers[i] == addr) return true;
-    return false;
-}
-
-bool ib_nat_peer_add(struct nat_map *m, ib_ip4 addr)
-{
-    for (uint32_t i = 0; i < m->n_peers; i++)
-        if (m->peers[i] == addr) return true;
-    if (m->n_peers == m->cap_peers) {
-        uint32_t cap = m->cap_peers * 2;
-        ib_ip4 *p = malloc(cap * sizeof(*p));
-        if (!p) return false;
-        memcpy(p, m->peers, m->n_peers * sizeof(*p));
-        if (m->peers != m->peer_inline) free(m->peers);
-        m->peers = p;
-        m->cap_peers = cap;
-    }
-    m->peers[m->n_peers++] = addr;
-    return true;
-}
-
 void ib_nat_event(struct ib_nat *n, uint8_t what, const struct nat_map *m, const struct ib_pkt *p,
                   ib_ip4 peer_addr, uint16_t peer_port)
 {
@@ -365,6 +377,7 @@ struct ib_nat *ib_nat_enable(struct ib_stack *s, struct ib_netif *outside,
     if (!c.tcp_est_timeout) c.tcp_est_timeout = ib_nat_defaults.tcp_est_timeout;
     if (!c.tcp_trans_timeout) c.tcp_trans_timeout = ib_nat_defaults.tcp_trans_timeout;
     if (!c.icmp_timeout) c.icmp_timeout = ib_nat_defaults.icmp_timeout;
+    if (!c.max_peers) c.max_peers = ib_nat_defaults.max_peers;
     if (!c.port_min && !c.port_max) {
         c.port_min = ib_nat_defaults.port_min;
         c.port_max = ib_nat_defaults.port_max;
@@ -372,7 +385,9 @@ struct ib_nat *ib_nat_enable(struct ib_stack *s, struct ib_netif *outside,
     if (c.port_min == 0 || c.port_min > c.port_max) return NULL;
     struct ib_nat *n = calloc(1, sizeof(*n));
     if (!n) return NULL;
-    if (nat_hash_resize(n, NAT_MIN_BUCKETS)) {
+    if (nat_hash_resize(n, NAT_MIN_BUCKETS) || ib_nat_peers_init(n)) {
+        free(n->by_in);
+        free(n->by_pub);
         free(n);
         return NULL;
     }
@@ -417,7 +432,7 @@ size_t ib_nat_mappings(const struct ib_nat *n, struct ib_nat_mapping *out, size_
             .pub_port = m->pub_port,
             .last_used = m->last_used,
             .expires = m->expires,
-            .tcp_state = m->tcp_state,
+            .tcp_state = ib_nat_map_tcp_state(m),
             .is_static = m->cls == NAT_CLS_STATIC,
         };
     }
@@ -437,5 +452,6 @@ void ib_nat_free(struct ib_nat *n)
         nat_map_free(n, n->all_head);
     free(n->by_in);
     free(n->by_pub);
+    free(n->by_peer);
     free(n);
 }

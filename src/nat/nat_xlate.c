@@ -1,7 +1,8 @@
 /* Translating datagrams at the NAT (RFC 3022 §2.2, §4.1): the outbound
  * source rewrite that makes or reuses a mapping, the inbound destination
- * rewrite that finds one and filters by the sender, hairpinning, TCP
- * connection tracking (RFC 5382 §5) and the checksum updates (RFC 1624).
+ * rewrite that finds one and filters by the sender, hairpinning, the
+ * filter that keeps the outside from the inside addresses, and the
+ * checksum updates (RFC 1624).
  *
  * Fragments are reassembled first (RFC 4787 REQ-14: out-of-order
  * fragments must work, and only the first one carries the ports), with the
@@ -102,24 +103,15 @@ static enum ib_drop nat_truncated(uint8_t proto)
                                      : IB_DROP_ICMP_TRUNCATED;
 }
 
-/* RFC 5382 §5: a connection is established once SYNs went both ways, and
- * transitory before that and after FINs both ways or a RST. */
-static void nat_tcp_track(struct nat_map *m, uint8_t flags, bool out)
+/* RFC 791 §3.2, RFC 6864: the ID of a datagram that may be fragmented
+ * (DF clear) must be unique for its source, destination and protocol
+ * while its fragments may live. Behind the NAT every inside host sends
+ * from the one public address and their counters would collide there
+ * (RFC 4963), so such a datagram takes the router's. */
+static void nat_new_id(struct ib_stack *s, uint8_t *ip)
 {
-    /* A SYN on a closed mapping starts a new connection on the same ports
-     * (after TIME_WAIT). */
-    if ((flags & IB_TCP_SYN) && m->tcp_state == IB_NAT_TCP_CLOSED) m->tcp_seen = 0;
-    if (flags & IB_TCP_RST) m->tcp_seen |= NAT_RST;
-    if (flags & IB_TCP_SYN) m->tcp_seen |= out ? NAT_SYN_OUT : NAT_SYN_IN;
-    if (flags & IB_TCP_FIN) m->tcp_seen |= out ? NAT_FIN_OUT : NAT_FIN_IN;
-    uint8_t seen = m->tcp_seen;
-    const uint8_t syns = NAT_SYN_OUT | NAT_SYN_IN, fins = NAT_FIN_OUT | NAT_FIN_IN;
-    if ((seen & NAT_RST) || (seen & fins) == fins)
-        m->tcp_state = IB_NAT_TCP_CLOSED;
-    else if ((seen & syns) == syns)
-        m->tcp_state = (seen & fins) ? IB_NAT_TCP_CLOSING : IB_NAT_TCP_ESTABLISHED;
-    else
-        m->tcp_state = IB_NAT_TCP_OPENING;
+    if (ib_get16(ip + 6) & IB_IP4_DF) return;
+    nat_put16(ip + 4, s->ip_id++, ip + 10);
 }
 
 /* Source translation of a datagram from an inside endpoint toward h->dst
@@ -136,13 +128,22 @@ static enum ib_drop nat_out(struct ib_nat *n, struct ib_pkt *p, const struct ib_
     /* RFC 4787 REQ-1, RFC 5382 REQ-1: endpoint-independent mapping, the
      * same public port whatever the destination. */
     if (!m && !(m = ib_nat_map_new(n, h->proto, h->src, sport, &reason))) return reason;
+    bool tcp = h->proto == IB_IPPROTO_TCP, believed = true;
     m->peer_addr = h->dst;
     m->peer_port = h->proto == IB_IPPROTO_ICMP ? 0 : ib_nat_port(b, NAT_DST);
-    if (h->proto == IB_IPPROTO_TCP) nat_tcp_track(m, b[h->hlen + 13], true);
+    /* A static mapping lets everyone in: only its TCP connections need
+     * remembering. */
+    if (tcp || m->cls != NAT_CLS_STATIC) {
+        struct nat_peer *pe = ib_nat_peer_get(n, m, h->dst, tcp ? m->peer_port : 0, true);
+        if (!pe) {
+            if (fresh) ib_nat_touch(n, m); /* placed, so that it expires */
+            return IB_DROP_NOMEM;
+        }
+        if (tcp) believed = ib_nat_tcp_track(m, pe, b + h->hlen, p->len - h->hlen, NAT_DIR_OUT);
+    }
     /* RFC 4787 REQ-6: outbound traffic refreshes the mapping. */
-    ib_nat_touch(n, m);
-    /* A static mapping lets everyone in: no peers to remember. */
-    if (m->cls != NAT_CLS_STATIC && !ib_nat_peer_add(m, h->dst)) return IB_DROP_NOMEM;
+    if (believed || fresh) ib_nat_touch(n, m);
+    nat_new_id(n->s, b);
     ib_nat_rewrite(b, p->len, NAT_SRC, pub, m->pub_port);
     n->stats.out++;
     if (fresh) ib_nat_event(n, IB_NAT_MAP, m, p, m->peer_addr, m->peer_port);
@@ -154,12 +155,21 @@ static enum ib_drop nat_out(struct ib_nat *n, struct ib_pkt *p, const struct ib_
 static void nat_in(struct ib_nat *n, struct nat_map *m, struct ib_pkt *p, struct ib_ip4_hdr *h)
 {
     uint8_t *b = p->data;
+    bool believed = true;
     m->peer_addr = h->src;
     m->peer_port = h->proto == IB_IPPROTO_ICMP ? 0 : ib_nat_port(b, NAT_SRC);
-    if (h->proto == IB_IPPROTO_TCP) nat_tcp_track(m, b[h->hlen + 13], false);
+    if (h->proto == IB_IPPROTO_TCP) {
+        /* From outside only a SYN opens a connection; other segments are
+         * followed on the connection they belong to, when there is one. */
+        const uint8_t *t = b + h->hlen;
+        struct nat_peer *pe = ib_nat_peer_get(n, m, h->src, m->peer_port, t[13] & IB_TCP_SYN);
+        if (pe) believed = ib_nat_tcp_track(m, pe, t, p->len - h->hlen, NAT_DIR_IN);
+    } else if (m->cls != NAT_CLS_STATIC) {
+        ib_nat_peer_get(n, m, h->src, 0, false); /* the sender stays remembered */
+    }
     /* RFC 4787 REQ-6 lets inbound traffic refresh too ("MAY"); a TCP
      * connection idle only one way is not idle (RFC 5382 §5). */
-    ib_nat_touch(n, m);
+    if (believed) ib_nat_touch(n, m);
     ib_nat_rewrite(b, p->len, NAT_DST, m->in_addr, m->in_port);
     h->dst = m->in_addr;
     n->stats.in++;
@@ -189,15 +199,29 @@ static bool nat_reassemble(struct ib_stack *s, struct ib_netif *nif, struct ib_p
     return true;
 }
 
+/* RFC 4787 §5, RFC 5382 REQ-4 a): from outside, the inside is reached
+ * through mappings only; a datagram to an address the router would
+ * forward inward would bypass them. */
+static bool nat_bypass(struct ib_stack *s, const struct ib_nat *n, const struct ib_ip4_hdr *h)
+{
+    if (ib_ip4_is_local(s, h->dst)) return false;
+    const struct ib_route *rt = ib_fib_lookup(&s->fib, h->dst);
+    return rt && rt->ifindex < s->n_nifs && s->nifs[rt->ifindex] != n->outside;
+}
+
 enum ib_nat_verdict ib_nat_input(struct ib_stack *s, struct ib_netif *nif, struct ib_pkt **pp,
                                  struct ib_ip4_hdr *h)
 {
     struct ib_nat *n = s->nat;
     ib_ip4 pub = n->outside->addr;
-    if (!pub || h->dst != pub) return IB_NAT_PASS;
     /* RFC 4787 REQ-9, RFC 5382 REQ-8: an inside host may reach another
      * through its public endpoint (hairpinning). */
     bool hairpin = nif != n->outside;
+    if (!pub || h->dst != pub) {
+        if (hairpin || !nat_bypass(s, n, h)) return IB_NAT_PASS;
+        ib_drop(&s->node, nif, *pp, IB_DROP_NAT_TO_INSIDE);
+        return IB_NAT_CONSUMED;
+    }
     if (ib_ip4_is_fragment(h) && !nat_reassemble(s, nif, pp, h)) return IB_NAT_CONSUMED;
     struct ib_pkt *p = *pp;
     size_t min = nat_min_len(h->proto);
@@ -205,16 +229,21 @@ enum ib_nat_verdict ib_nat_input(struct ib_stack *s, struct ib_netif *nif, struc
     if (!min || p->len < h->hlen + min) return IB_NAT_PASS;
     if (h->proto == IB_IPPROTO_ICMP) {
         uint8_t type = p->data[h->hlen];
-        if (ib_nat_icmp_is_error(type) && !hairpin) return ib_nat_icmp_err_in(n, nif, pp, h);
+        if (ib_nat_icmp_is_error(type))
+            return hairpin ? ib_nat_icmp_err_hairpin(n, nif, pp, h)
+                           : ib_nat_icmp_err_in(n, nif, pp, h);
         /* RFC 5508 §3.1: replies come back to a query mapping; requests to
          * the public address are for the router, which answers pings. */
-        if (type != IB_ICMP_ECHO_REPLY || hairpin) return IB_NAT_PASS;
+        if (!ib_nat_icmp_is_query(type, false) || hairpin) return IB_NAT_PASS;
     }
-    uint16_t dport = ib_nat_port(p->data, NAT_DST);
+    uint16_t dport = ib_nat_port(p->data, NAT_DST), sport = ib_nat_port(p->data, NAT_SRC);
     struct nat_map *m = ib_nat_find_pub(n, h->proto, dport);
+    /* A datagram for exactly one of the router's own sockets is the
+     * router's, whatever mapping shares the port. */
+    if (m && ib_nat_local_exact(s, h->proto, pub, dport, h->src, sport)) return IB_NAT_PASS;
     if (!m) {
         if (hairpin || h->proto == IB_IPPROTO_ICMP ||
-            ib_nat_local_endpoint(s, h->proto, pub, dport, h->src, ib_nat_port(p->data, NAT_SRC)))
+            ib_nat_local_endpoint(s, h->proto, pub, dport, h->src, sport))
             return IB_NAT_PASS;
         /* RFC 4787 §5, RFC 5382 REQ-4 a): unsolicited inbound is dropped
          * silently (no ICMP: the home router's security policy). */
@@ -228,8 +257,14 @@ enum ib_nat_verdict ib_nat_input(struct ib_stack *s, struct ib_netif *nif, struc
      * of its own). */
     enum ib_drop r = hairpin ? nat_out(n, p, h, pub) : IB_DROP_NONE;
     if (hairpin && !r) h->src = pub;
-    /* RFC 4787 REQ-8, RFC 5382 REQ-3: address-dependent filtering. */
-    if (!r && !ib_nat_peer_allowed(n, m, h->src)) r = IB_DROP_NAT_NO_MAPPING;
+    /* RFC 4787 REQ-8, RFC 5382 REQ-3: address-dependent filtering. What
+     * the mapping refuses is a new flow, which a socket of the router's
+     * on that port may take. */
+    if (!r && !ib_nat_peer_allowed(n, m, h->src)) {
+        if (!hairpin && ib_nat_local_endpoint(s, h->proto, pub, dport, h->src, sport))
+            return IB_NAT_PASS;
+        r = IB_DROP_NAT_NO_MAPPING;
+    }
     if (r) {
         ib_drop(&s->node, nif, p, r);
         return IB_NAT_CONSUMED;
@@ -268,9 +303,9 @@ struct ib_pkt *ib_nat_output(struct ib_stack *s, struct ib_netif *in, struct ib_
     if (!r && h->proto == IB_IPPROTO_ICMP) {
         uint8_t type = p->data[h->hlen];
         if (ib_nat_icmp_is_error(type)) return ib_nat_icmp_err_out(n, in, p, h);
-        /* RFC 5508 §3.1: queries from the inside make mappings; a reply
+        /* RFC 5508 REQ-1: queries from the inside make mappings; a reply
          * could only answer a query that was never let in. */
-        if (type != IB_ICMP_ECHO_REQUEST) r = IB_DROP_NAT_UNTRANSLATABLE;
+        if (!ib_nat_icmp_is_query(type, true)) r = IB_DROP_NAT_UNTRANSLATABLE;
     }
     if (!r) r = nat_out(n, p, h, out->addr);
     if (!r) return p;

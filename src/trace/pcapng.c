@@ -2,8 +2,8 @@
  * Interface Description Block per capturing interface and one Enhanced
  * Packet Block per frame. Everything is written little-endian whatever the
  * host (the byte-order magic tells readers, §4.1), so the same simulated
- * run gives byte-identical files on every machine: timestamps are simulated
- * nanoseconds and no host name, OS or wall-clock time is recorded.
+ * run gives byte-identical files on every machine: a simulated run's
+ * timestamps are simulated nanoseconds and no host name or OS is recorded.
  *
  * ib_pcapng_open_world() keeps one file per link, each with the link's two
  * ends as interfaces 0 and 1, and writes a frame twice: outbound on the
@@ -12,9 +12,10 @@
  * Links added to the world after the call are not captured.
  *
  * ib_pcapng_open_netif() keeps one file for one interface (live mode's
- * TAP): frames it sent outbound, frames it received inbound. A live run's
- * timestamps are wall-clock time (the environment's epoch plus the time of
- * the event), as a capture of a real interface has them. */
+ * TAP), on the trace bus its environment already uses: frames it sent
+ * outbound, frames it received inbound. A live run's timestamps are
+ * wall-clock time (the environment's epoch plus the time of the event), as
+ * a capture of a real interface has them. */
 #include "inetbox/pcapng.h"
 
 #include <errno.h>
@@ -319,24 +320,12 @@ static void observe_netif(void *ctx, const struct ib_event *ev)
         pc->err = r;
 }
 
-/* The trace bus has no detach call yet: remove our entry by hand so the
- * world never calls back into a closed writer. */
-static void detach(struct ib_pcapng *pc)
-{
-    struct ib_trace *tr = pc->tr;
-    for (int i = 0; tr && i < tr->n; i++) {
-        if (tr->obs[i].ctx != pc || (tr->obs[i].fn != observe && tr->obs[i].fn != observe_netif))
-            continue;
-        memmove(&tr->obs[i], &tr->obs[i + 1], (size_t)(tr->n - i - 1) * sizeof(tr->obs[0]));
-        tr->n--;
-        return;
-    }
-}
-
 static int close_all(struct ib_pcapng *pc)
 {
     int r = pc->err;
-    detach(pc);
+    /* The bus outlives the writer: it must never call back into a closed one. */
+    if (pc->tr)
+        ib_trace_detach(pc->tr, pc->nif ? observe_netif : observe, pc);
     for (uint32_t i = 0; i < pc->n; i++) {
         if (pc->files[i].f && fclose(pc->files[i].f) != 0 && !r)
             r = IB_ERR_IO;
@@ -391,9 +380,13 @@ fail:;
     return NULL;
 }
 
-struct ib_pcapng *ib_pcapng_open_netif(struct ib_trace *tr, const struct ib_netif *nif,
-                                       const char *path)
+struct ib_pcapng *ib_pcapng_open_netif(const struct ib_netif *nif, const char *path)
 {
+    struct ib_trace *tr = nif->node->env->trace;
+    if (!tr) {
+        errno = EINVAL;
+        return NULL;
+    }
     struct ib_pcapng *pc = calloc(1, sizeof(*pc));
     if (pc)
         pc->files = calloc(1, sizeof(*pc->files));
@@ -420,7 +413,6 @@ struct ib_pcapng *ib_pcapng_open_netif(struct ib_trace *tr, const struct ib_neti
         return NULL;
     }
     pc->tr = tr;
-    nif->node->env->trace = tr;
     return pc;
 }
 

@@ -4,6 +4,8 @@
  * never drift apart. */
 #include "inetbox/trace.h"
 
+#include <string.h>
+
 struct drop_info {
     const char *name;
     const char *text;
@@ -58,6 +60,16 @@ int ib_trace_attach(struct ib_trace *tr, ib_observer_fn fn, void *ctx)
     tr->obs[tr->n].ctx = ctx;
     tr->n++;
     return IB_OK;
+}
+
+void ib_trace_detach(struct ib_trace *tr, ib_observer_fn fn, void *ctx)
+{
+    for (int i = 0; i < tr->n; i++) {
+        if (tr->obs[i].fn != fn || tr->obs[i].ctx != ctx) continue;
+        memmove(&tr->obs[i], &tr->obs[i + 1], (size_t)(tr->n - i - 1) * sizeof(tr->obs[0]));
+        tr->n--;
+        return;
+    }
 }
 
 void ib_trace_dispatch(struct ib_trace *tr, const struct ib_event *ev)

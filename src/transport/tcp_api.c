@@ -8,6 +8,8 @@
  * expired by one FIFO timer per stack (all records live exactly 2*MSL). */
 #include "transport/tcp_int.h"
 
+#include "inetbox/nat.h"
+
 #include <stdlib.h>
 
 /* lwIP's TCB with the same features is 328 bytes; ours must not be bigger. */
@@ -570,13 +572,15 @@ struct ib_tcp *ib_tcp_connect(struct ib_stack *s, ib_ip4 dst, uint16_t port,
     ib_ip4 src = ib_ip4_source_for(s, dst);
     if (!src) return NULL;
     /* RFC 6335 §6 / RFC 6056 §3.3.2: the next free ephemeral port; a port
-     * is free toward this destination when the 4-tuple is unused. */
+     * is free toward this destination when the 4-tuple is unused and no
+     * NAT mapping holds it (its segments would go to the inside). */
     uint16_t lport = 0;
     for (uint32_t i = 0; i < 65536 - TCP_EPHEMERAL_MIN && !lport; i++) {
         uint16_t cand =
             s->next_port < TCP_EPHEMERAL_MIN ? (uint16_t)TCP_EPHEMERAL_MIN : s->next_port;
         s->next_port = (uint16_t)(cand + 1);
-        if (tcp_tuple_free(ts, src, cand, dst, port)) lport = cand;
+        if (tcp_tuple_free(ts, src, cand, dst, port) && !ib_nat_port_taken(s, IB_IPPROTO_TCP, cand))
+            lport = cand;
     }
     if (!lport) return NULL;
     struct ib_tcp *c = ib_tcp_new(s, cfg);
@@ -779,6 +783,10 @@ void ib_tcp_abort(struct ib_tcp *c)
     case IB_TCP_FIN_WAIT_1:
     case IB_TCP_FIN_WAIT_2:
     case IB_TCP_CLOSE_WAIT:
+        /* RFC 5961 §3.2: a RST is taken at once only at exactly RCV.NXT.
+         * A closed window took nothing past snd_una (not a persist probe's
+         * byte), so that is where the peer's RCV.NXT stands. */
+        if (c->snd_wnd == 0) c->snd_max = c->snd_una;
         ib_tcp_send_rst(c);
         break;
     default:
@@ -788,6 +796,30 @@ void ib_tcp_abort(struct ib_tcp *c)
         ib_tcp_drop_conn(c, 0, IB_TCP_CAUSE_APP_ABORT, NULL);
     else
         ib_tcp_settle(c);
+}
+
+size_t ib_tcp_count(const struct ib_stack *s)
+{
+    return s->tcp ? s->tcp->n_conns : 0;
+}
+
+size_t ib_tcp_abort_closed(struct ib_stack *s)
+{
+    struct ib_tcp_stack *ts = s->tcp;
+    size_t n = 0;
+    for (uint32_t i = 0; ts && i <= ts->hash_mask; i++) {
+        struct ib_tcp *c = ts->hash[i];
+        while (c) {
+            /* the abort unhashes c: take its successor first */
+            struct ib_tcp *next = c->hnext;
+            if ((c->flags & IB_TCPF_CLOSED_BY_APP) && !(c->flags & IB_TCPF_IN_INPUT)) {
+                ib_tcp_abort(c);
+                n++;
+            }
+            c = next;
+        }
+    }
+    return n;
 }
 
 enum ib_tcp_state ib_tcp_get_state(const struct ib_tcp *c)

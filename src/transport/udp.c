@@ -7,6 +7,7 @@
 #include "inetbox/udp.h"
 
 #include "inetbox/cksum.h"
+#include "inetbox/nat.h"
 #include "inetbox/stack.h"
 
 /* RFC 6335 §6: the dynamic (ephemeral) port range. */
@@ -126,12 +127,14 @@ int ib_udp_bind(struct ib_stack *s, struct ib_udp_pcb *u, ib_ip4 laddr, uint16_t
     if (lport == 0) {
         /* RFC 6335 §6: ephemeral ports come from 49152-65535; the cursor
          * walks the range and skips ports in use (RFC 6056 §3.3.2's
-         * simple port selection). */
+         * simple port selection), a NAT mapping's public ports included:
+         * their replies would be translated toward the inside. */
         uint32_t range = 65536 - UDP_EPHEMERAL_MIN;
         for (uint32_t i = 0; i < range && lport == 0; i++) {
             uint16_t cand = s->next_port < UDP_EPHEMERAL_MIN ? UDP_EPHEMERAL_MIN : s->next_port;
             s->next_port = (uint16_t)(cand + 1); /* 65535 wraps to 0: below the range */
-            if (!udp_port_taken(s, laddr, cand, true))
+            if (!udp_port_taken(s, laddr, cand, true) &&
+                !ib_nat_port_taken(s, IB_IPPROTO_UDP, cand))
                 lport = cand;
         }
         if (lport == 0)

@@ -14,7 +14,8 @@
  * arrive, so every test checks the status line, the fields and the body
  * bytes; the 1 MB file also goes through the real client (ib_http_get).
  * Open descriptors are counted before and after, so a file left open by
- * the server shows. */
+ * the server shows. The last tests drain the server (a graceful shutdown,
+ * as `inetbox live` does on SIGINT) with responses in progress. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "inetbox/http.h"
+#include "inetbox/tcp.h"
 #include "inetbox/world.h"
 
 #define CLI_IP IB_IP4(10, 0, 0, 1)
@@ -242,6 +244,7 @@ struct raw {
     struct reply r[MAX_REPLIES];
     int n; /* complete replies */
     bool eof;
+    bool paused; /* reads nothing: its receive window closes */
     int err, perr;
 };
 
@@ -274,6 +277,7 @@ static void raw_readable(struct ib_tcp *c, void *arg)
     struct raw *w = arg;
     uint8_t buf[8192];
     long got;
+    if (w->paused) return;
     while ((got = ib_tcp_recv(c, buf, sizeof(buf))) > 0) {
         size_t off = 0;
         while (off < (size_t)got && !w->perr) {
@@ -634,6 +638,113 @@ static void test_abort_closes_file(void **state)
     net_free(&n);
 }
 
+/* Runs until w saw the server's FIN or an error, at most 10 s. */
+static void run_to_eof(struct net *n, const struct raw *w)
+{
+    ib_time end = now(n) + IB_SEC(10);
+    while (!w->eof && !w->err && now(n) < end)
+        ib_world_run(n->w, now(n) + IB_MS(5));
+}
+
+/* Draining: the 1 MB response in progress is read from its file to the
+ * end and sent whole, then the server closes with a FIN (RFC 9112 §9.6),
+ * not a reset, and closes the file; the request pipelined behind it gets
+ * no answer; a new connection is refused (the listener is gone). */
+static void test_drain_finishes_response(void **state)
+{
+    (void)state;
+    struct net n;
+    net_build(&n, 10000000);
+    struct raw *w = raw_exchange(&n,
+                                 "GET /big.bin HTTP/1.1\r\nHost: srv\r\n\r\n"
+                                 "GET /index.html HTTP/1.1\r\nHost: srv\r\n\r\n",
+                                 0, NULL);
+    ib_world_run(n.w, now(&n) + IB_MS(100));
+    assert_int_equal(w->n, 0);
+    assert_true(w->r[0].len > 0);
+    ib_http_server_drain(n.http);
+    assert_int_equal(ib_http_server_conns(n.http), 1);
+    /* RFC 9293 §3.10.7.1: a SYN for a port nobody listens on gets RST */
+    struct raw *late = raw_exchange(&n, "GET / HTTP/1.1\r\nHost: srv\r\n\r\n", 1, NULL);
+    assert_int_equal(late->err, IB_ERR_REFUSED);
+
+    run_to_eof(&n, w);
+    assert_true(w->eof);
+    assert_int_equal(w->err, 0);
+    assert_int_equal(w->perr, 0);
+    assert_int_equal(w->n, 1);
+    expect_body(&w->r[0], big, BIG_LEN);
+    assert_int_equal(open_fds(), n.fds + 1);
+    raw_free(w);
+    raw_free(late);
+    ib_world_run(n.w, now(&n) + IB_MS(50));
+    assert_int_equal(ib_http_server_conns(n.http), 0);
+    assert_int_equal(ib_tcp_count(n.srv), 0);
+    net_free(&n);
+}
+
+/* Draining closes idle keep-alive connections at once, and one that has
+ * asked nothing yet: each gets its FIN within a round trip. */
+static void test_drain_closes_idle(void **state)
+{
+    (void)state;
+    struct net n;
+    net_build(&n, 10000000);
+    struct raw *kept = get(&n, "/index.html");
+    struct raw *silent = raw_exchange(&n, "", 0, NULL);
+    ib_world_run(n.w, now(&n) + IB_MS(20));
+    assert_false(kept->eof);
+    assert_int_equal(ib_http_server_conns(n.http), 2);
+
+    ib_http_server_drain(n.http);
+    ib_time t0 = now(&n);
+    run_to_eof(&n, kept);
+    run_to_eof(&n, silent);
+    assert_true(kept->eof && silent->eof);
+    assert_true(now(&n) - t0 <= IB_MS(5));
+    assert_int_equal(kept->err, 0);
+    assert_int_equal(kept->n, 1);
+    assert_int_equal(silent->err, 0);
+    assert_int_equal(silent->n, 0);
+    raw_free(kept);
+    raw_free(silent);
+    ib_world_run(n.w, now(&n) + IB_MS(50));
+    assert_int_equal(ib_http_server_conns(n.http), 0);
+    net_free(&n);
+}
+
+/* A client that stops reading keeps its response from ever finishing:
+ * once the server stops, the connection is the stack's (still counted,
+ * its file closed), and ib_tcp_abort_closed resets it (RFC 9293 §3.10.5)
+ * at the one sequence number a closed window takes (RFC 5961 §3.2), so
+ * the client learns at once instead of waiting on silence. */
+static void test_drain_then_reset(void **state)
+{
+    (void)state;
+    struct net n;
+    net_build(&n, 10000000);
+    struct raw *w = raw_exchange(&n, "GET /big.bin HTTP/1.1\r\nHost: srv\r\n\r\n", 0, NULL);
+    w->paused = true;
+    ib_world_run(n.w, now(&n) + IB_SEC(1));
+    ib_http_server_drain(n.http);
+    ib_world_run(n.w, now(&n) + IB_SEC(1));
+    assert_int_equal(ib_http_server_conns(n.http), 1);
+    assert_int_equal(open_fds(), n.fds + 2);
+    ib_http_server_stop(n.http);
+    n.http = NULL;
+    assert_int_equal(open_fds(), n.fds);
+    ib_world_run(n.w, now(&n) + IB_MS(10));
+    assert_int_equal(ib_tcp_count(n.srv), 1);
+    assert_int_equal(ib_tcp_abort_closed(n.srv), 1);
+    assert_int_equal(ib_tcp_count(n.srv), 0);
+    ib_world_run(n.w, now(&n) + IB_MS(10));
+    assert_int_equal(w->err, IB_ERR_RESET);
+    raw_free(w);
+    n.http = ib_http_server_start_dir(n.srv, 80, www, NULL);
+    assert_non_null(n.http);
+    net_free(&n);
+}
+
 static void test_start_errors(void **state)
 {
     (void)state;
@@ -651,11 +762,19 @@ static void test_start_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_index_and_files),   cmocka_unit_test(test_content_types),
-        cmocka_unit_test(test_big_file),          cmocka_unit_test(test_head),
-        cmocka_unit_test(test_not_found),         cmocka_unit_test(test_directory_redirect),
-        cmocka_unit_test(test_traversal_refused), cmocka_unit_test(test_file_changes_size),
-        cmocka_unit_test(test_abort_closes_file), cmocka_unit_test(test_start_errors),
+        cmocka_unit_test(test_index_and_files),
+        cmocka_unit_test(test_content_types),
+        cmocka_unit_test(test_big_file),
+        cmocka_unit_test(test_head),
+        cmocka_unit_test(test_not_found),
+        cmocka_unit_test(test_directory_redirect),
+        cmocka_unit_test(test_traversal_refused),
+        cmocka_unit_test(test_file_changes_size),
+        cmocka_unit_test(test_abort_closes_file),
+        cmocka_unit_test(test_start_errors),
+        cmocka_unit_test(test_drain_finishes_response),
+        cmocka_unit_test(test_drain_closes_idle),
+        cmocka_unit_test(test_drain_then_reset),
     };
     return cmocka_run_group_tests(tests, tree_make, tree_remove);
 }

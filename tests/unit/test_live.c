@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,21 +38,32 @@ struct fix {
     int peer; /* the test's end of the socketpair */
 };
 
-static struct ib_live *open_on(int fd, const char *name, const struct ib_mac *mac)
+static struct ib_live *open_mtu(int fd, const char *name, const struct ib_mac *mac, uint16_t mtu)
 {
-    struct ib_live_config cfg = {.tap = name, .mac = *mac, .has_mac = true};
+    struct ib_live_config cfg = {.tap = name, .mac = *mac, .has_mac = true, .mtu = mtu};
     char err[128];
     struct ib_live *l = ib_live_open_fd(fd, &cfg, err, sizeof(err));
     if (!l) fail_msg("ib_live_open_fd: %s", err);
     return l;
 }
 
-static void fix_open(struct fix *f)
+static struct ib_live *open_on(int fd, const char *name, const struct ib_mac *mac)
+{
+    return open_mtu(fd, name, mac, 0);
+}
+
+/* mtu 0: Ethernet's 1500. */
+static void fix_open_mtu(struct fix *f, uint16_t mtu)
 {
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
-    f->l = open_on(sv[0], "t0", &our_mac);
+    f->l = open_mtu(sv[0], "t0", &our_mac, mtu);
     f->peer = sv[1];
+}
+
+static void fix_open(struct fix *f)
+{
+    fix_open_mtu(f, 0);
 }
 
 static void fix_close(struct fix *f)
@@ -223,6 +235,45 @@ static void test_timer_stops(void **state)
     fix_close(&f);
 }
 
+/* A stop outside a run is kept: the next run returns at once, and only
+ * that one. */
+static void test_stop_before_run(void **state)
+{
+    struct fix f;
+    fix_open(&f);
+    ib_live_stop(f.l);
+    int64_t m0 = mono_ns();
+    assert_int_equal(ib_live_run(f.l, IB_TIME_NEVER), IB_LIVE_STOPPED);
+    assert_true(mono_ns() - m0 < IB_MS(500));
+    assert_int_equal(ib_live_run(f.l, live_now(f.l) + IB_MS(5)), IB_LIVE_DEADLINE);
+    fix_close(&f);
+}
+
+static void arm_on_rx(void *ctx, const struct ib_event *ev)
+{
+    struct stopper *s = ctx;
+    struct ib_env *env = ib_live_env(s->l);
+    if (ev->kind == IB_EV_WIRE_RX) ib_timer_arm(env, &s->t, ib_now(env));
+}
+
+/* A run past its deadline polls once and catches up once more: a stop
+ * from that last catch-up (a DHCP lease bound by a frame read in the poll)
+ * is reported as the stop, not as the deadline. */
+static void test_stop_in_last_catch_up(void **state)
+{
+    struct fix f;
+    fix_open(&f);
+    struct stopper s = {.l = f.l, .fired = -1};
+    ib_timer_init(&s.t, stop_now);
+    assert_int_equal(ib_live_observe(f.l, arm_on_rx, &s), 0);
+    uint8_t b[2048];
+    peer_write(&f, b, arp_frame(b, IB_ARP_OP_REQUEST, OUR_IP));
+    assert_int_equal(ib_live_run(f.l, 0), IB_LIVE_STOPPED);
+    assert_true(s.fired >= 0);
+    ib_evq_forget(ib_live_env(f.l)->q, &s.t);
+    fix_close(&f);
+}
+
 /* SIGTERM waits in the signalfd: the run returns instead of the process
  * dying, and the mask is as before once the loop is closed. */
 static void test_signal(void **state)
@@ -302,11 +353,100 @@ static void test_open_errors(void **state)
     assert_false(ib_live_tap_name_ok(""));
     assert_false(ib_live_tap_name_ok("sixteen-chars-xx"));
     assert_true(ib_live_tap_name_ok("fifteen-chars-x"));
-    int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-    cfg = (struct ib_live_config){.tap = "t0", .mtu = 67};
-    assert_null(ib_live_open_fd(sv[0], &cfg, err, sizeof(err)));
-    close(sv[1]);
+    /* a template would make TUNSETIFF pick another device ("rv0") */
+    cfg.tap = "rv%d";
+    assert_null(ib_live_open(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "cannot create TAP rv%d: not a valid interface name"));
+    const char *bad[] = {"a b", "a\tb", "a\vb", "a\fb", "a\rb", "a:1", ".", ".."};
+    for (size_t i = 0; i < IB_ARRAY_LEN(bad); i++)
+        assert_false(ib_live_tap_name_ok(bad[i]));
+    const uint16_t mtus[] = {IB_LIVE_MTU_MIN - 1, IB_LIVE_MTU_MAX + 1};
+    for (size_t i = 0; i < IB_ARRAY_LEN(mtus); i++) {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+        cfg = (struct ib_live_config){.tap = "t0", .mtu = mtus[i]};
+        assert_null(ib_live_open_fd(sv[0], &cfg, err, sizeof(err)));
+        close(sv[1]);
+    }
+}
+
+static void count_all(void *ctx, const struct ib_event *ev)
+{
+    (*(int *)ctx)++;
+}
+
+/* A frame may be as long as the MTU, the Ethernet header and an 802.1Q
+ * tag (1518 bytes); one byte more and it is dropped whole as ETH_TOO_BIG
+ * (counted, traced), never handled cut short. */
+static void test_frame_too_big(void **state)
+{
+    struct fix f;
+    fix_open(&f);
+    set_addr(&f);
+    struct drops d = {0};
+    assert_int_equal(ib_live_observe(f.l, count_drops, &d), 0);
+    uint8_t b[2048];
+    peer_write(&f, b, arp_frame(b, IB_ARP_OP_REQUEST, OUR_IP));
+    /* an IP datagram of the MTU, then Ethernet trailer bytes (RFC 894) */
+    size_t n = echo_frame(b, 9, 1, 1500 - IB_IP4_HLEN - IB_ICMP_HLEN);
+    memset(b + n, 0, 5);
+    peer_write(&f, b, n + 4);
+    peer_write(&f, b, n + 5);
+    assert_int_equal(ib_live_run(f.l, live_now(f.l) + IB_MS(50)), IB_LIVE_DEADLINE);
+    assert_int_equal(peer_read(&f, b, sizeof(b)), IB_ETH_MIN_FRAME); /* the ARP reply */
+    assert_int_equal(peer_read(&f, b, sizeof(b)), n);                /* the echo reply */
+    assert_int_equal(peer_read(&f, b, sizeof(b)), 0);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.reason, IB_DROP_ETH_TOO_BIG);
+    assert_int_equal(ib_live_stack(f.l)->node.drops[IB_DROP_ETH_TOO_BIG], 1);
+    assert_int_equal(ib_live_netif(f.l)->stats.rx_frames, 2);
+    /* an observer detached hears nothing more */
+    int heard = 0;
+    assert_int_equal(ib_live_observe(f.l, count_all, &heard), 0);
+    ib_live_unobserve(f.l, count_drops, &d);
+    ib_live_unobserve(f.l, count_all, &heard);
+    peer_write(&f, b, n + 5);
+    assert_int_equal(ib_live_run(f.l, live_now(f.l) + IB_MS(20)), IB_LIVE_DEADLINE);
+    assert_int_equal(ib_live_stack(f.l)->node.drops[IB_DROP_ETH_TOO_BIG], 2);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(heard, 0);
+    fix_close(&f);
+}
+
+/* Jumbo frames cross the loop whole: the part a pooled packet cannot hold
+ * is read into the spill buffer, and the echo comes back at full size. */
+static void jumbo_echo(uint16_t mtu)
+{
+    static uint8_t b[IB_ETH_HLEN + IB_LIVE_MTU_MAX + 64];
+    struct fix f;
+    fix_open_mtu(&f, mtu);
+    set_addr(&f);
+    peer_write(&f, b, arp_frame(b, IB_ARP_OP_REQUEST, OUR_IP));
+    size_t data = mtu - IB_IP4_HLEN - IB_ICMP_HLEN;
+    size_t n = echo_frame(b, 0x4242, 3, data);
+    assert_int_equal(n, IB_ETH_HLEN + mtu);
+    peer_write(&f, b, n);
+    assert_int_equal(ib_live_run(f.l, live_now(f.l) + IB_MS(100)), IB_LIVE_DEADLINE);
+    assert_int_equal(peer_read(&f, b, sizeof(b)), IB_ETH_MIN_FRAME);
+    assert_int_equal(peer_read(&f, b, sizeof(b)), n);
+    struct ib_ip4_hdr ip;
+    struct ib_icmp_hdr ih;
+    assert_int_equal(ib_ip4_parse(b + IB_ETH_HLEN, n - IB_ETH_HLEN, &ip), 0);
+    assert_int_equal(ip.tot_len, mtu);
+    assert_int_equal(ip.frag & 0x3fff, 0); /* not fragmented */
+    const uint8_t *icmp = b + IB_ETH_HLEN + IB_IP4_HLEN;
+    assert_int_equal(ib_icmp_parse(icmp, IB_ICMP_HLEN + data, &ih), 0);
+    assert_int_equal(ih.type, IB_ICMP_ECHO_REPLY);
+    for (size_t i = 0; i < data; i++)
+        if (icmp[IB_ICMP_HLEN + i] != (uint8_t)(i * 7)) fail_msg("byte %zu differs", i);
+    assert_int_equal(ib_live_stack(f.l)->node.drops[IB_DROP_ETH_TOO_BIG], 0);
+    fix_close(&f);
+}
+
+static void test_jumbo_frames(void **state)
+{
+    jumbo_echo(9000);
+    jumbo_echo(IB_LIVE_MTU_MAX); /* a TAP's largest: a 65535-byte frame */
 }
 
 /* Two loops on one socketpair: each the other's Linux. */
@@ -425,7 +565,13 @@ static void test_pcapng_wall_clock(void **state)
     int64_t real = (int64_t)now.tv_sec * IB_SEC(1) + now.tv_nsec;
     assert_true(env->live);
     assert_true(env->epoch <= real && env->epoch > real - IB_SEC(5));
-    struct ib_pcapng *pc = ib_pcapng_open_netif(ib_live_trace(f.l), ib_live_netif(f.l), path);
+    /* no trace bus in the environment yet: nothing to attach to */
+    errno = 0;
+    assert_null(ib_pcapng_open_netif(ib_live_netif(f.l), path));
+    assert_int_equal(errno, EINVAL);
+    struct ib_trace *tr = ib_live_trace(f.l);
+    assert_ptr_equal(env->trace, tr);
+    struct ib_pcapng *pc = ib_pcapng_open_netif(ib_live_netif(f.l), path);
     assert_non_null(pc);
     set_addr(&f);
     uint8_t b[2048];
@@ -560,6 +706,8 @@ int main(void)
         cmocka_unit_test(test_open_errors),        cmocka_unit_test(test_two_loops_ping),
         cmocka_unit_test(test_two_loops_http),     cmocka_unit_test(test_pcapng_wall_clock),
         cmocka_unit_test(test_tcpdump_wall_clock), cmocka_unit_test(test_json_wall_clock),
+        cmocka_unit_test(test_frame_too_big),      cmocka_unit_test(test_jumbo_frames),
+        cmocka_unit_test(test_stop_before_run),    cmocka_unit_test(test_stop_in_last_catch_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 
 #include "inetbox/cksum.h"
 #include "inetbox/nat.h"
+#include "inetbox/tcp_wire.h"
 #include "inetbox/world.h"
 #include "nat/nat_int.h"
 
@@ -971,19 +972,25 @@ static void test_fragments(void **state)
     net_free(&n);
 }
 
+/* h1:5000 and h2:6000 mapped, both having reached srv:3478 (s). */
+static void hairpin_open(struct net *n, uint64_t seed, struct uep *a, struct uep *b, struct uep *s)
+{
+    net_build(n, seed, NULL);
+    uep_open(a, n, n->h1, 5000, false);
+    uep_open(b, n, n->h2, 6000, false);
+    uep_open(s, n, n->srv, 3478, false);
+    usend(a, SRV, 3478, "a");
+    usend(b, SRV, 3478, "b");
+    run_for(n, IB_SEC(1));
+}
+
 /* RFC 4787 REQ-9: two inside hosts reach each other through their public
  * endpoints (what hole punching does), each seeing the other's. */
 static void test_hairpin(void **state)
 {
     struct net n;
-    net_build(&n, 14, NULL);
     struct uep a, b, s;
-    uep_open(&a, &n, n.h1, 5000, false);
-    uep_open(&b, &n, n.h2, 6000, false);
-    uep_open(&s, &n, n.srv, 3478, false);
-    usend(&a, SRV, 3478, "a");
-    usend(&b, SRV, 3478, "b");
-    run_for(&n, IB_SEC(1));
+    hairpin_open(&n, 14, &a, &b, &s);
     /* h2 punches toward h1's public endpoint: filtered there, but h2's
      * mapping now accepts the public address. */
     usend(&b, PUB, 5000, "punch");
@@ -1116,9 +1123,602 @@ static void test_enable(void **state)
     assert_int_equal(n->cfg.icmp_timeout, IB_SEC(60));
     assert_int_equal(n->cfg.port_min, 1024);
     assert_int_equal(n->cfg.port_max, 65535);
+    assert_int_equal(n->cfg.max_peers, 64);
     struct ib_nat_mapping m;
     assert_int_equal(ib_nat_mappings(n, &m, 1), 0);
     ib_world_free(w);
+}
+
+/* ---- the review's findings ---- */
+
+/* The mapping of (proto, in_addr, in_port) as ib_nat_mappings shows it. */
+static struct ib_nat_mapping mapping_of(struct net *n, uint8_t proto, ib_ip4 in_addr,
+                                        uint16_t in_port)
+{
+    struct ib_nat_mapping m[16];
+    size_t k = mappings(n, m, 16);
+    for (size_t i = 0; i < k && i < 16; i++)
+        if (m[i].proto == proto && m[i].in_addr == in_addr && m[i].in_port == in_port) return m[i];
+    fail_msg("no mapping for port %u", in_port);
+    return m[0];
+}
+
+/* c sends msg to an echo server and gets it back. */
+static void assert_echo(struct net *n, struct tapp *c, const char *msg)
+{
+    size_t len = strlen(msg), before = c->rx_len;
+    assert_int_equal(ib_tcp_send(c->c, msg, len), (long)len);
+    run_for(n, IB_SEC(1));
+    assert_int_equal(c->rx_len, before + len);
+    assert_memory_equal(c->rx + before, msg, len);
+}
+
+static uint16_t ephemeral_cursor(const struct ib_stack *s)
+{
+    return s->next_port < 49152 ? 49152 : s->next_port;
+}
+
+/* RFC 4787 REQ-3: a public port is one mapping's, and the router's own
+ * sockets are no exception: its ephemeral UDP and TCP ports skip the ports
+ * mappings hold, whose replies would be translated to the inside host. */
+static void test_router_ports_skip_mappings(void **state)
+{
+    struct net n;
+    net_build(&n, 21, NULL);
+    uint16_t next = ephemeral_cursor(n.r1);
+    struct uep a, s, rl;
+    uep_open(&a, &n, n.h1, next, false);
+    uep_open(&s, &n, n.srv, 7, true);
+    usend(&a, SRV, 7, "inside");
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(a.rx, 1);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_UDP, H1, next).pub_port, next);
+    assert_true(ib_nat_port_taken(n.r1, IB_IPPROTO_UDP, next));
+    assert_false(ib_nat_port_taken(n.r1, IB_IPPROTO_TCP, next));
+    assert_false(ib_nat_port_taken(n.h1, IB_IPPROTO_UDP, next)); /* no NAT there */
+    uep_open(&rl, &n, n.r1, 0, false);
+    assert_int_not_equal(rl.pcb.lport, next);
+    usend(&rl, SRV, 7, "router");
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(rl.rx, 1);
+    assert_memory_equal(rl.data, "router", 6);
+    assert_int_equal(a.rx, 1);
+
+    /* TCP: h1 connects from the port the router would take next. */
+    struct tapp web = {.echo = true}, cli = {0}, rcli = {0};
+    web.l = ib_tcp_listen(n.srv, 0, 80, &tapp_ops, &web, NULL);
+    assert_non_null(web.l);
+    uint16_t tnext = ephemeral_cursor(n.r1);
+    n.h1->next_port = tnext;
+    cli.c = ib_tcp_connect(n.h1, SRV, 80, &tapp_ops, &cli, NULL);
+    run_for(&n, IB_SEC(1));
+    assert_true(cli.connected);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, H1, tnext).pub_port, tnext);
+    rcli.c = ib_tcp_connect(n.r1, SRV, 80, &tapp_ops, &rcli, NULL);
+    assert_non_null(rcli.c);
+    ib_ip4 la, ra;
+    uint16_t lp, rp;
+    ib_tcp_endpoints(rcli.c, &la, &lp, &ra, &rp);
+    assert_int_equal(la, PUB);
+    assert_int_not_equal(lp, tnext);
+    run_for(&n, IB_SEC(1));
+    assert_true(rcli.connected);
+    assert_echo(&n, &rcli, "r1");
+    assert_echo(&n, &cli, "h1");
+    ib_tcp_abort(rcli.c);
+    ib_tcp_abort(cli.c);
+    ib_tcp_close(web.l);
+    ib_udp_close(&a.pcb);
+    ib_udp_close(&s.pcb);
+    ib_udp_close(&rl.pcb);
+    net_free(&n);
+}
+
+/* RFC 4787 REQ-3 a): the NAT does not hand out, not even to preserve an
+ * inside port, a port one of the router's own TCP connections uses (not
+ * only its listeners'): the two flows to one server would be one 4-tuple. */
+static void test_nat_skips_router_tcp_ports(void **state)
+{
+    struct net n;
+    net_build(&n, 22, NULL);
+    struct tapp web = {.echo = true}, cli = {0}, rcli = {0};
+    web.l = ib_tcp_listen(n.srv, 0, 80, &tapp_ops, &web, NULL);
+    rcli.c = ib_tcp_connect(n.r1, SRV, 80, &tapp_ops, &rcli, NULL);
+    run_for(&n, IB_SEC(1));
+    assert_true(rcli.connected);
+    ib_ip4 la, ra;
+    uint16_t lp, rp;
+    ib_tcp_endpoints(rcli.c, &la, &lp, &ra, &rp);
+    n.h1->next_port = lp;
+    cli.c = ib_tcp_connect(n.h1, SRV, 80, &tapp_ops, &cli, NULL);
+    run_for(&n, IB_SEC(1));
+    assert_true(cli.connected);
+    assert_int_not_equal(mapping_of(&n, IB_IPPROTO_TCP, H1, lp).pub_port, lp);
+    assert_echo(&n, &rcli, "router");
+    assert_echo(&n, &cli, "inside");
+    ib_tcp_abort(rcli.c);
+    ib_tcp_abort(cli.c);
+    ib_tcp_close(web.l);
+    net_free(&n);
+}
+
+/* A datagram for exactly one of the router's own sockets is the router's
+ * though a mapping holds the port (here a port forward set up after the
+ * router's connection, and a UDP socket bound to the public address);
+ * and what a mapping's filter refuses, a router socket on the port takes. */
+static void test_router_socket_wins(void **state)
+{
+    struct net n;
+    net_build(&n, 23, NULL);
+    struct tapp web = {.echo = true}, inner = {.echo = true}, rcli = {0}, cli2 = {0};
+    web.l = ib_tcp_listen(n.srv, 0, 80, &tapp_ops, &web, NULL);
+    inner.l = ib_tcp_listen(n.h1, 0, 80, &tapp_ops, &inner, NULL);
+    rcli.c = ib_tcp_connect(n.r1, SRV, 80, &tapp_ops, &rcli, NULL);
+    run_for(&n, IB_SEC(1));
+    assert_true(rcli.connected);
+    ib_ip4 la, ra;
+    uint16_t lp, rp;
+    ib_tcp_endpoints(rcli.c, &la, &lp, &ra, &rp);
+    assert_int_equal(ib_nat_forward(n.nat, IB_IPPROTO_TCP, lp, H1, 80), 0);
+    assert_echo(&n, &rcli, "mine");
+    assert_null(inner.c);
+    /* Anyone else reaching that public port gets the forward. */
+    cli2.c = ib_tcp_connect(n.srv2, PUB, lp, &tapp_ops, &cli2, NULL);
+    run_for(&n, IB_SEC(1));
+    assert_true(cli2.connected);
+    assert_non_null(inner.c);
+    assert_echo(&n, &cli2, "fwd");
+    assert_int_equal(rcli.rx_len, 4);
+
+    /* UDP: the router binds the port of h1's mapping to any address. */
+    struct uep a, s, s2, rl, rx;
+    uep_open(&a, &n, n.h1, 5000, false);
+    uep_open(&s, &n, n.srv, 7, false);
+    uep_open(&s2, &n, n.srv2, 9, false);
+    usend(&a, SRV, 7, "map");
+    run_for(&n, IB_SEC(1));
+    uep_open(&rl, &n, n.r1, 5000, false);
+    usend(&s, PUB, 5000, "for h1");
+    usend(&s2, PUB, 5000, "for r1");
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(a.rx, 1);
+    assert_memory_equal(a.data, "for h1", 6);
+    assert_int_equal(rl.rx, 1);
+    assert_memory_equal(rl.data, "for r1", 6);
+    assert_int_equal(n.r1->node.drops[IB_DROP_NAT_NO_MAPPING], 0);
+    /* Bound to the public address itself: exact, so the router's. */
+    struct uep b;
+    uep_open(&b, &n, n.h1, 5001, false);
+    usend(&b, SRV, 7, "map");
+    run_for(&n, IB_SEC(1));
+    memset(&rx, 0, sizeof(rx));
+    rx.w = n.w;
+    assert_int_equal(ib_udp_bind(n.r1, &rx.pcb, PUB, 5001), 0);
+    rx.pcb.recv = uep_recv;
+    rx.pcb.arg = &rx;
+    usend(&s, PUB, 5001, "exact");
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(rx.rx, 1);
+    assert_int_equal(b.rx, 0);
+    ib_tcp_abort(rcli.c);
+    ib_tcp_abort(cli2.c);
+    ib_tcp_close(web.l);
+    ib_tcp_close(inner.l);
+    ib_udp_close(&a.pcb);
+    ib_udp_close(&b.pcb);
+    ib_udp_close(&s.pcb);
+    ib_udp_close(&s2.pcb);
+    ib_udp_close(&rl.pcb);
+    ib_udp_close(&rx.pcb);
+    net_free(&n);
+}
+
+/* RFC 4787 §5, RFC 5382 REQ-4 a): an outside host that routes the inside
+ * network to the router still reaches nothing behind it but through a
+ * mapping; the router's own inside address still answers. */
+static void test_inbound_to_inside_dropped(void **state)
+{
+    struct net n;
+    net_build(&n, 24, NULL);
+    assert_int_equal(
+        ib_stack_add_route(n.r2, IB_IP4(192, 168, 0, 0), 24, PUB, ib_stack_netif(n.r2, "eth0")), 0);
+    assert_int_equal(ib_stack_add_route(n.srv, IB_IP4(192, 168, 0, 0), 24, IB_IP4(198, 51, 100, 1),
+                                        ib_stack_netif(n.srv, "eth0")),
+                     0);
+    struct uep a, s;
+    uep_open(&a, &n, n.h1, 6000, false);
+    uep_open(&s, &n, n.srv, 7, true);
+    usend(&s, H1, 6000, "unsolicited");
+    struct pinger pg;
+    pinger_open(&pg, n.srv, 99);
+    assert_int_equal(ib_icmp_echo_send(&pg.e, H1, 1, 56, 64), 0);
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(a.rx, 0);
+    assert_int_equal(pg.replies, 0);
+    assert_int_equal(n.r1->node.drops[IB_DROP_NAT_TO_INSIDE], 2);
+    assert_int_equal(n.r1_drop_events[IB_DROP_NAT_TO_INSIDE], 2);
+    assert_int_equal(n.h1->icmp_stats.in, 0);
+    assert_int_equal(ib_icmp_echo_send(&pg.e, GW, 2, 56, 64), 0);
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(pg.replies, 1);
+    assert_int_equal(pg.from, GW);
+    /* Translated traffic is untouched. */
+    usend(&a, SRV, 7, "through");
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(a.rx, 1);
+    assert_int_equal(a.src, SRV);
+    assert_int_equal(n.r1->node.drops[IB_DROP_NAT_TO_INSIDE], 2);
+    ib_icmp_echo_close(&pg.e);
+    ib_udp_close(&a.pcb);
+    ib_udp_close(&s.pcb);
+    net_free(&n);
+}
+
+/* A TCP segment built by hand, handed to r1's IP input on interface ifname. */
+static void tcp_inject(struct net *n, const char *ifname, ib_ip4 src, uint16_t sport, ib_ip4 dst,
+                       uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+    uint8_t b[IB_IP4_HLEN + IB_TCP_HLEN] = {0};
+    ip_hdr(b, src, dst, IB_IPPROTO_TCP, IB_TCP_HLEN);
+    uint8_t *t = b + IB_IP4_HLEN;
+    ib_put16(t, sport);
+    ib_put16(t + 2, dport);
+    ib_put32(t + 4, seq);
+    ib_put32(t + 8, ack);
+    t[12] = 5 << 4;
+    t[13] = flags;
+    ib_put16(t + 14, 65535);
+    ib_tcp_fill_csum(t, IB_TCP_HLEN, src, dst);
+    inject(n, ib_stack_netif(n->r1, ifname), b, sizeof(b));
+}
+
+/* Nobody answers at these: the test plays both ends of the connections. */
+#define IN_X IB_IP4(192, 168, 0, 50)
+#define PEER_A IB_IP4(10, 99, 0, 1)
+#define PEER_B IB_IP4(10, 99, 0, 2)
+#define SYN IB_TCP_SYN
+#define ACK IB_TCP_ACK
+#define FIN IB_TCP_FIN
+#define RST IB_TCP_RST
+
+static ib_time time_left(struct net *n, const struct ib_nat_mapping *m)
+{
+    return m->expires - ib_now(&n->w->env);
+}
+
+/* RFC 5382 REQ-5: an established connection keeps its mapping >= 2 h 4 min
+ * unless it really ended. Only a RST its endpoint would take ends it (RFC
+ * 5961 §3.2: at exactly the next expected sequence number; RFC 9293
+ * §3.10.7.3: in SYN-SENT, acknowledging the SYN); a blind attacker's RST
+ * from another port or at another sequence number changes nothing. */
+static void test_tcp_rst_validated(void **state)
+{
+    struct net n;
+    net_build(&n, 25, NULL);
+    tcp_inject(&n, "eth0", IN_X, 40000, PEER_A, 80, 1000, 0, SYN);
+    /* A RST not acknowledging the SYN is not the peer's answer. */
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 0, 999, RST | ACK);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000).tcp_state, IB_NAT_TCP_OPENING);
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 5000, 1001, SYN | ACK);
+    tcp_inject(&n, "eth0", IN_X, 40000, PEER_A, 80, 1001, 5001, ACK);
+    struct ib_nat_mapping m = mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000);
+    assert_int_equal(m.tcp_state, IB_NAT_TCP_ESTABLISHED);
+    assert_int_equal(time_left(&n, &m), ib_nat_defaults.tcp_est_timeout);
+    run_for(&n, IB_SEC(10));
+    /* Blind RSTs: another port, a sequence number out of the window, one
+     * in it but past what the peer sent. */
+    tcp_inject(&n, "eth1", PEER_A, 81, PUB, 40000, 5001, 0, RST);
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 123456, 0, RST);
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 5001 + 100, 0, RST);
+    m = mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000);
+    assert_int_equal(m.tcp_state, IB_NAT_TCP_ESTABLISHED);
+    assert_true(time_left(&n, &m) > ib_nat_defaults.tcp_trans_timeout);
+    /* Five idle minutes later the mapping is still there. */
+    run_for(&n, IB_SEC(300));
+    m = mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000);
+    assert_int_equal(m.tcp_state, IB_NAT_TCP_ESTABLISHED);
+    /* The peer's own RST, at the sequence number the inside host expects. */
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 5001, 0, RST);
+    m = mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000);
+    assert_int_equal(m.tcp_state, IB_NAT_TCP_CLOSED);
+    assert_int_equal(time_left(&n, &m), ib_nat_defaults.tcp_trans_timeout);
+
+    /* A real stack's RST (ib_tcp_abort) is believed. */
+    struct tapp srv = {.echo = true}, cli = {0};
+    srv.l = ib_tcp_listen(n.srv, 0, 80, &tapp_ops, &srv, NULL);
+    cli.c = ib_tcp_connect(n.h1, SRV, 80, &tapp_ops, &cli, NULL);
+    run_for(&n, IB_SEC(1));
+    assert_true(cli.connected);
+    assert_int_equal(ib_tcp_send(cli.c, "data", 4), 4);
+    run_for(&n, IB_SEC(1));
+    ib_ip4 la, ra;
+    uint16_t lp, rp;
+    ib_tcp_endpoints(cli.c, &la, &lp, &ra, &rp);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, H1, lp).tcp_state, IB_NAT_TCP_ESTABLISHED);
+    ib_tcp_abort(srv.c);
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(cli.err, IB_ERR_RESET);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, H1, lp).tcp_state, IB_NAT_TCP_CLOSED);
+    ib_tcp_close(cli.c);
+    ib_tcp_close(srv.l);
+    run_for(&n, IB_SEC(10)); /* the datagrams to nobody give up */
+    net_free(&n);
+}
+
+/* RFC 5382 §5 with endpoint-independent mapping: connections sharing a
+ * mapping are tracked each on its own. A SYN out to one peer and a SYN in
+ * from another establish nothing; one connection's end leaves the other's
+ * established idle-timeout alone. */
+static void test_tcp_connections_share_mapping(void **state)
+{
+    struct net n;
+    net_build(&n, 26, NULL);
+    ib_nat_set_filter(n.nat, IB_NAT_FILTER_INDEPENDENT);
+    tcp_inject(&n, "eth0", IN_X, 40000, PEER_A, 80, 1000, 0, SYN);
+    tcp_inject(&n, "eth1", PEER_B, 90, PUB, 40000, 7000, 0, SYN);
+    struct ib_nat_mapping m = mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000);
+    assert_int_equal(m.tcp_state, IB_NAT_TCP_OPENING);
+    assert_int_equal(time_left(&n, &m), ib_nat_defaults.tcp_trans_timeout);
+    /* Both handshakes completed. */
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 5000, 1001, SYN | ACK);
+    tcp_inject(&n, "eth0", IN_X, 40000, PEER_B, 90, 3000, 7001, SYN | ACK);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000).tcp_state, IB_NAT_TCP_ESTABLISHED);
+    /* A closes with FINs both ways; B lives on. */
+    tcp_inject(&n, "eth0", IN_X, 40000, PEER_A, 80, 1001, 5001, FIN | ACK);
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 5001, 1002, FIN | ACK);
+    tcp_inject(&n, "eth0", IN_X, 40000, PEER_A, 80, 1002, 5002, ACK);
+    m = mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000);
+    assert_int_equal(m.tcp_state, IB_NAT_TCP_ESTABLISHED);
+    assert_int_equal(time_left(&n, &m), ib_nat_defaults.tcp_est_timeout);
+    /* A RST from A's port for B's connection is A's business: B stays. */
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 5002, 0, RST);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000).tcp_state, IB_NAT_TCP_ESTABLISHED);
+    /* B's peer resets it, exactly: nothing established is left. */
+    tcp_inject(&n, "eth1", PEER_B, 90, PUB, 40000, 7001, 0, RST);
+    m = mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000);
+    assert_int_equal(m.tcp_state, IB_NAT_TCP_CLOSED);
+    assert_int_equal(time_left(&n, &m), ib_nat_defaults.tcp_trans_timeout);
+    /* A new SYN on A's ports opens a new connection (RFC 1122 §4.2.2.13). */
+    tcp_inject(&n, "eth0", IN_X, 40000, PEER_A, 80, 90000, 0, SYN);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000).tcp_state, IB_NAT_TCP_OPENING);
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 60000, 90001, SYN | ACK);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000).tcp_state, IB_NAT_TCP_ESTABLISHED);
+    run_for(&n, IB_SEC(10));
+    net_free(&n);
+}
+
+/* An established connection idle past its timeout is forgotten though
+ * another connection keeps the mapping in use: the mapping falls back to
+ * the transitory idle-timeout of what is left. */
+static void test_tcp_dead_connection_forgotten(void **state)
+{
+    struct net n;
+    struct ib_nat_config cfg = {.tcp_est_timeout = IB_SEC(600)};
+    net_build(&n, 31, &cfg);
+    tcp_inject(&n, "eth0", IN_X, 40000, PEER_A, 80, 1000, 0, SYN);
+    tcp_inject(&n, "eth1", PEER_A, 80, PUB, 40000, 5000, 1001, SYN | ACK);
+    assert_int_equal(mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000).tcp_state, IB_NAT_TCP_ESTABLISHED);
+    for (int i = 0; i < 7; i++) {
+        run_for(&n, IB_SEC(100));
+        tcp_inject(&n, "eth0", IN_X, 40000, PEER_B, 90, 3000, 0, SYN);
+    }
+    struct ib_nat_mapping m = mapping_of(&n, IB_IPPROTO_TCP, IN_X, 40000);
+    assert_int_equal(m.tcp_state, IB_NAT_TCP_OPENING);
+    assert_int_equal(time_left(&n, &m), ib_nat_defaults.tcp_trans_timeout);
+    assert_int_equal(ib_nat_find_in(n.nat, IB_IPPROTO_TCP, IN_X, 40000)->n_peers, 1);
+    run_for(&n, IB_SEC(10));
+    net_free(&n);
+}
+
+/* A UDP datagram built by hand, handed to r1's IP input on interface ifname. */
+static void udp_inject(struct net *n, const char *ifname, ib_ip4 src, uint16_t sport, ib_ip4 dst,
+                       uint16_t dport)
+{
+    uint8_t b[IB_IP4_HLEN + IB_UDP_HLEN + 2] = {0};
+    ip_hdr(b, src, dst, IB_IPPROTO_UDP, IB_UDP_HLEN + 2);
+    struct ib_udp_hdr uh = {.sport = sport, .dport = dport, .len = IB_UDP_HLEN + 2};
+    ib_udp_emit(&uh, b + IB_IP4_HLEN, IB_UDP_HLEN + 2, src, dst);
+    inject(n, ib_stack_netif(n->r1, ifname), b, sizeof(b));
+}
+
+/* A mapping remembers at most max_peers outside endpoints, the least
+ * recently used forgotten first, whatever the socket talks to; and each
+ * for its own idle timeout, not the mapping's. */
+static void test_peers_bounded(void **state)
+{
+    struct net n;
+    struct ib_nat_config cfg = {.max_peers = 4, .udp_timeout = IB_SEC(150)};
+    net_build(&n, 27, &cfg);
+    struct uep a;
+    uep_open(&a, &n, n.h1, 5000, false);
+    for (unsigned i = 1; i <= 5; i++)
+        usend(&a, IB_IP4(10, 99, 1, i), 7, "hi");
+    run_for(&n, IB_SEC(1));
+    const struct nat_map *mm = ib_nat_find_in(n.nat, IB_IPPROTO_UDP, H1, 5000);
+    assert_non_null(mm);
+    assert_int_equal(mm->n_peers, 4);
+    int in = count_ev(&n, IB_NAT_IN);
+    udp_inject(&n, "eth1", IB_IP4(10, 99, 1, 1), 7, PUB, 5000);
+    assert_int_equal(n.r1->node.drops[IB_DROP_NAT_NO_MAPPING], 1);
+    udp_inject(&n, "eth1", IB_IP4(10, 99, 1, 5), 7, PUB, 5000);
+    udp_inject(&n, "eth1", IB_IP4(10, 99, 1, 2), 7, PUB, 5000);
+    assert_int_equal(count_ev(&n, IB_NAT_IN), in + 2);
+    /* Use order now 3, 4, 5, 2: a sixth peer pushes 3 out. */
+    usend(&a, IB_IP4(10, 99, 1, 6), 7, "hi");
+    run_for(&n, IB_SEC(1));
+    udp_inject(&n, "eth1", IB_IP4(10, 99, 1, 3), 7, PUB, 5000);
+    assert_int_equal(n.r1->node.drops[IB_DROP_NAT_NO_MAPPING], 2);
+    udp_inject(&n, "eth1", IB_IP4(10, 99, 1, 4), 7, PUB, 5000);
+    assert_int_equal(count_ev(&n, IB_NAT_IN), in + 3);
+    /* Hundreds of peers cost no more. */
+    for (unsigned i = 0; i < 300; i++)
+        usend(&a, IB_IP4(10, 99, 2 + i / 200, i % 200), 7, "hi");
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(mm->n_peers, 4);
+    assert_int_equal(n.nat->n_peers, 4);
+
+    /* srv, last sent to 200 s ago, is forgotten though the mapping, used
+     * toward srv2 since, lives. */
+    struct uep b, s, s2;
+    uep_open(&b, &n, n.h1, 6000, false);
+    uep_open(&s, &n, n.srv, 7, false);
+    uep_open(&s2, &n, n.srv2, 9, false);
+    usend(&b, SRV, 7, "t0");
+    run_for(&n, IB_SEC(100));
+    usend(&b, SRV2, 9, "t100");
+    run_for(&n, IB_SEC(100));
+    usend(&b, SRV2, 9, "t200");
+    run_for(&n, IB_SEC(1));
+    uint32_t dropped = n.r1->node.drops[IB_DROP_NAT_NO_MAPPING];
+    usend(&s, PUB, 6000, "late");
+    usend(&s2, PUB, 6000, "fresh");
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(n.r1->node.drops[IB_DROP_NAT_NO_MAPPING], dropped + 1);
+    assert_int_equal(b.rx, 1);
+    assert_memory_equal(b.data, "fresh", 5);
+    ib_udp_close(&a.pcb);
+    ib_udp_close(&b.pcb);
+    ib_udp_close(&s.pcb);
+    ib_udp_close(&s2.pcb);
+    net_free(&n);
+}
+
+/* RFC 6864, RFC 4963: two inside hosts whose IP ID counters agree send
+ * fragmented datagrams to one server; behind one public address they
+ * would be one (source, destination, protocol, ID) and mixed up in
+ * reassembly. The NAT gives each its own ID; a DF datagram keeps its. */
+static void test_ip_id_rewritten(void **state)
+{
+    struct net n;
+    net_build(&n, 28, NULL);
+    struct uep a, b, s;
+    uep_open(&a, &n, n.h1, 5000, false);
+    uep_open(&b, &n, n.h2, 6000, false);
+    uep_open(&s, &n, n.srv, 7, true);
+    uint8_t big1[3000], big2[3000];
+    for (size_t i = 0; i < sizeof(big1); i++) {
+        big1[i] = (uint8_t)(i * 7);
+        big2[i] = (uint8_t)(i * 13 + 1);
+    }
+    n.h1->ip_id = n.h2->ip_id = 777;
+    usend_ttl(&a, SRV, 7, big1, sizeof(big1), 0);
+    usend_ttl(&b, SRV, 7, big2, sizeof(big2), 0);
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(s.rx, 2);
+    assert_int_equal(a.rx, 1);
+    assert_int_equal(a.len, sizeof(big1));
+    assert_memory_equal(a.data, big1, sizeof(big1));
+    assert_int_equal(b.rx, 1);
+    assert_memory_equal(b.data, big2, sizeof(big2));
+    assert_int_equal(n.srv->node.drops[IB_DROP_FRAG_OVERLAP], 0);
+    const struct nat_ev *out1 = NULL, *out2 = NULL;
+    for (int i = 0; i < n.n_ev; i++) {
+        if (n.ev[i].what != IB_NAT_OUT) continue;
+        if (n.ev[i].in_addr == H1) out1 = &n.ev[i];
+        if (n.ev[i].in_addr == H2) out2 = &n.ev[i];
+    }
+    assert_non_null(out1);
+    assert_non_null(out2);
+    assert_int_not_equal(ib_get16(out1->b + 4), ib_get16(out2->b + 4));
+    assert_int_not_equal(ib_get16(out1->b + 4), 777);
+    assert_int_equal(ib_csum(out1->b, IB_IP4_HLEN), 0);
+    /* With DF set there are no fragments to confuse: the ID stays. */
+    struct ib_pkt *p = ib_pkt_alloc(n.w->env.pool, IB_PKT_HEADROOM, IB_UDP_HLEN + 2);
+    assert_non_null(p);
+    struct ib_udp_hdr uh = {.sport = 5000, .dport = 7, .len = IB_UDP_HLEN + 2};
+    ib_udp_emit(&uh, p->data, p->len, H1, SRV);
+    n.h1->ip_id = 4242;
+    struct ib_ip4_tx tx = {.dst = SRV, .proto = IB_IPPROTO_UDP, .df = true};
+    assert_int_equal(ib_ip4_output(n.h1, p, &tx), 0);
+    run_for(&n, IB_SEC(1));
+    const struct nat_ev *out = last_ev(&n, IB_NAT_OUT);
+    assert_int_equal(ib_get16(out->b + 4), 4242);
+    assert_int_equal(s.rx, 3);
+    ib_udp_close(&a.pcb);
+    ib_udp_close(&b.pcb);
+    ib_udp_close(&s.pcb);
+    net_free(&n);
+}
+
+/* RFC 5508 §7: h1's port unreachable about a datagram h2 hairpinned to it
+ * goes back to h2, from the public address, quoting h2's datagram as h2
+ * sent it (to h1's public endpoint). */
+static void test_hairpin_icmp_error(void **state)
+{
+    struct net n;
+    struct uep a, b, s;
+    hairpin_open(&n, 29, &a, &b, &s);
+    usend(&a, PUB, 6000, "punch"); /* h1's mapping now hears the public address */
+    run_for(&n, IB_SEC(1));
+    ib_udp_close(&a.pcb);
+    usend(&b, PUB, 5000, "anyone?");
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(n.h1->node.drops[IB_DROP_UDP_NO_LISTENER], 1);
+    assert_int_equal(b.errs, 1);
+    assert_int_equal(b.err_from, PUB);
+    assert_int_equal(b.err_type, IB_ICMP_DEST_UNREACH);
+    assert_int_equal(b.err_code, IB_ICMP_UNREACH_PORT);
+    assert_int_equal(b.err_dst, PUB);
+    assert_int_equal(b.err_dport, 5000);
+    const struct nat_ev *ev = last_ev(&n, IB_NAT_ICMP_ERR);
+    assert_non_null(ev);
+    assert_int_equal(ev->in_addr, H2);
+    assert_int_equal(ev->in_port, 6000);
+    assert_int_equal(ev->peer_addr, H1);
+    assert_icmp_err_valid(ev, H2, H2, PUB);
+    ib_udp_close(&b.pcb);
+    ib_udp_close(&s.pcb);
+    net_free(&n);
+}
+
+/* An ICMP query of another type than echo, with its identifier at the
+ * same place, built by hand. */
+static struct ib_pkt *icmp_query(struct net *n, uint8_t type, uint16_t id)
+{
+    struct ib_pkt *p = ib_pkt_alloc(n->w->env.pool, IB_PKT_HEADROOM, 20);
+    assert_non_null(p);
+    memset(p->data, 0, 20);
+    struct ib_icmp_hdr ih = {.type = type, .rest = (uint32_t)id << 16 | 1};
+    ib_icmp_emit(&ih, p->data, 20);
+    return p;
+}
+
+/* RFC 5508 REQ-1: queries from the inside pass, not only echo: a
+ * timestamp request (RFC 792) is mapped by its identifier and its reply
+ * comes back. */
+static void test_icmp_timestamp_through_nat(void **state)
+{
+    struct net n;
+    net_build(&n, 30, NULL);
+    struct ib_ip4_tx tx = {.dst = SRV, .proto = IB_IPPROTO_ICMP};
+    assert_int_equal(ib_ip4_output(n.h1, icmp_query(&n, 13, 0x3333), &tx), 0);
+    run_for(&n, IB_SEC(1));
+    assert_int_equal(n.r1->node.drops[IB_DROP_NAT_UNTRANSLATABLE], 0);
+    assert_int_equal(n.srv->node.drops[IB_DROP_ICMP_UNHANDLED], 1); /* srv keeps no clock */
+    struct ib_nat_mapping m = mapping_of(&n, IB_IPPROTO_ICMP, H1, 0x3333);
+    const struct nat_ev *out = last_ev(&n, IB_NAT_OUT);
+    assert_int_equal(ib_get32(out->b + 12), PUB);
+    assert_int_equal(out->b[IB_IP4_HLEN], 13);
+    assert_int_equal(ib_get16(out->b + IB_IP4_HLEN + 4), m.pub_port);
+    /* The reply, from srv. */
+    struct ib_pkt *p = icmp_query(&n, 14, m.pub_port);
+    uint8_t b[IB_IP4_HLEN + 20];
+    ip_hdr(b, SRV, PUB, IB_IPPROTO_ICMP, 20);
+    memcpy(b + IB_IP4_HLEN, p->data, 20);
+    ib_pkt_free(p);
+    inject(&n, ib_stack_netif(n.r1, "eth1"), b, sizeof(b));
+    run_for(&n, IB_SEC(1));
+    const struct nat_ev *in = last_ev(&n, IB_NAT_IN);
+    assert_non_null(in);
+    struct ib_ip4_hdr ip;
+    struct ib_icmp_hdr ih;
+    assert_int_equal(ib_ip4_parse(in->b, in->len, &ip), 0);
+    assert_int_equal(ip.dst, H1);
+    assert_int_equal(ib_icmp_parse(in->b + ip.hlen, ip.tot_len - ip.hlen, &ih), 0);
+    assert_int_equal(ih.type, 14);
+    assert_int_equal(ih.rest >> 16, 0x3333);
+    assert_int_equal(n.h1->node.drops[IB_DROP_ICMP_UNHANDLED], 1); /* it reached h1 */
+    net_free(&n);
 }
 
 int main(void)
@@ -1138,6 +1738,17 @@ int main(void)
         cmocka_unit_test(test_hairpin),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_enable),
+        cmocka_unit_test(test_router_ports_skip_mappings),
+        cmocka_unit_test(test_nat_skips_router_tcp_ports),
+        cmocka_unit_test(test_router_socket_wins),
+        cmocka_unit_test(test_inbound_to_inside_dropped),
+        cmocka_unit_test(test_tcp_rst_validated),
+        cmocka_unit_test(test_tcp_connections_share_mapping),
+        cmocka_unit_test(test_tcp_dead_connection_forgotten),
+        cmocka_unit_test(test_peers_bounded),
+        cmocka_unit_test(test_ip_id_rewritten),
+        cmocka_unit_test(test_hairpin_icmp_error),
+        cmocka_unit_test(test_icmp_timestamp_through_nat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
