@@ -14,8 +14,9 @@
  * shrinks while it is sent ends the connection (the client then sees a
  * body shorter than its Content-Length, RFC 9112 §8); one that grows is
  * sent only up to the length announced. A connection that makes no
- * progress for the idle timeout is closed (RFC 9112 §9.5 lets a server
- * close an idle connection at any time).
+ * progress for the idle timeout, with no response still on its way, is
+ * closed (RFC 9112 §9.5 lets a server close an idle connection at any
+ * time).
  *
  * Draining (a graceful shutdown) closes the listener and then each
  * connection as soon as it holds no response in progress: an idle one at
@@ -461,9 +462,17 @@ static const struct ib_tcp_ops conn_ops = {
     .error = conn_error,
 };
 
+/* A connection whose response is still going out is not idle, however
+ * long TCP takes to get it acknowledged (retransmissions back off to
+ * seconds under heavy loss): TCP gives up on a dead peer by itself. */
 static void conn_timer(struct ib_timer *t)
 {
-    conn_end((struct conn *)(void *)((char *)t - offsetof(struct conn, timer)));
+    struct conn *k = (struct conn *)(void *)((char *)t - offsetof(struct conn, timer));
+    if (k->busy || ib_tcp_send_pending(k->tcp) > 0) {
+        touch(k);
+        return;
+    }
+    conn_end(k);
 }
 
 static void srv_accepted(struct ib_tcp *l, struct ib_tcp *c, void *arg)
