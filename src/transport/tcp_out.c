@@ -3,7 +3,8 @@
  * (RFC 7323 §2), SACK-permitted (RFC 2018 §2) and timestamps (RFC 7323
  * §3); later segments carry timestamps and, while data is held out of
  * order, SACK blocks (RFC 2018 §4). Data goes out within min(cwnd,
- * snd_wnd) (RFC 5681 §3.1), or per the pipe of RFC 6675 §5 during SACK
+ * snd_wnd) (RFC 5681 §3.1), two segments more on duplicate ACKs (limited
+ * transmit, RFC 3042), or per the pipe of RFC 6675 §5 during SACK
  * recovery, subject to Nagle (RFC 9293 §3.7.4) and sender silly-window
  * avoidance (RFC 9293 §3.8.6.2.1); the advertised window follows receiver
  * silly-window avoidance (RFC 9293 §3.8.6.2.2) and never shrinks.
@@ -325,7 +326,14 @@ void ib_tcp_output(struct ib_tcp *c)
         tcp_sack_output(c);
     } else {
         uint32_t data_end = tcp_data_base(c) + c->snd.len;
-        uint32_t win = c->cwnd < c->snd_wnd ? c->cwnd : c->snd_wnd;
+        uint32_t win = c->cwnd;
+        /* RFC 3042 §2 (limited transmit, RFC 5681 §3.2 step 2): on the
+         * first and second duplicate ACK, send previously unsent data as
+         * long as FlightSize stays within cwnd + 2*SMSS, cwnd unchanged:
+         * the new segments' ACKs let a small window reach DupThresh. */
+        if (c->dupacks && !(c->flags & IB_TCPF_RECOVERY) && c->snd_nxt == c->snd_max)
+            win += (c->dupacks < 2u ? c->dupacks : 2u) * c->mss;
+        if (win > c->snd_wnd) win = c->snd_wnd;
         uint32_t wnd_end = c->snd_una + win;
         bool fin_state = tcp_fin_state(c);
         for (;;) {
@@ -369,7 +377,16 @@ void ib_tcp_output(struct ib_tcp *c)
 
 void ib_tcp_send_ack(struct ib_tcp *c)
 {
-    tcp_xmit(c, c->snd_nxt, 0, IB_TCP_ACK);
+    /* RFC 9293 §3.10.7.4 drops a segment outside the receive window unread,
+     * ACK field and all; a pure ACK must land in [RCV.NXT, RCV.NXT +
+     * RCV.WND) of the peer. After a timeout rewound snd_nxt (go-back-N)
+     * the peer's RCV.NXT may be past it, up to snd_max; were both sides
+     * rewound, neither would hear the other's ACKs again. So send at
+     * snd_max, but not beyond the window the peer offered, where a closed
+     * window would refuse it (as Linux's tcp_acceptable_seq). */
+    uint32_t seq = c->snd_max, wnd_end = c->snd_una + c->snd_wnd;
+    if (ib_seq_gt(seq, wnd_end)) seq = ib_seq_gt(wnd_end, c->snd_nxt) ? wnd_end : c->snd_nxt;
+    tcp_xmit(c, seq, 0, IB_TCP_ACK);
 }
 
 void ib_tcp_send_keepalive(struct ib_tcp *c)
