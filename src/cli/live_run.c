@@ -9,6 +9,7 @@
  * so that the peer hears a RST rather than silence, and the TAP closed. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -550,6 +551,12 @@ int live_run(struct live_opts *o)
     if (r.report) ib_report_snapshot(r.report);
     if (close_observers(&r) != CLI_OK) rc = CLI_FAIL;
     ib_evq_forget(r.env->q, &r.step);
+    /* The stop is decided and done: a SIGINT or SIGTERM still on its way
+     * (timeout(1) signals both its child and the child's process group)
+     * must not turn a clean exit into death by signal once ib_live_close
+     * restores the mask it found. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
     ib_live_close(r.l);
     ib_dns_zone_free(o->zone);
     return rc == CLI_OK && r.failed ? CLI_FAIL : rc;
